@@ -1,0 +1,56 @@
+using SkiaSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Repro.Model.Pipeline;
+
+/// <summary>Converts between image tensors and PNG files through SkiaSharp.</summary>
+public static class ImageIO
+{
+    /// <summary>
+    /// (3, H, W) or (B, 3, H, W) in [-1, 1] (the VAE's decode range) to 8-bit RGB, rounded as diffusers'
+    /// <c>numpy_to_pil</c> does: <c>(x / 2 + 0.5).clamp(0, 1) * 255</c>, then <c>round</c>.
+    /// </summary>
+    public static byte[,,] ToRgbBytes(Tensor image)
+    {
+        using var _ = torch.NewDisposeScope();
+        var x = image.dim() == 4 ? image[0] : image;
+        if (x.dim() != 3 || x.shape[0] != 3) throw new ArgumentException($"expected a (3, H, W) image tensor, got [{string.Join(", ", image.shape)}]");
+        var pixels = (x.detach().to(float32).cpu() / 2 + 0.5).clamp(0, 1).mul(255).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        int h = (int)pixels.shape[0], w = (int)pixels.shape[1];
+        var data = pixels.data<byte>().ToArray();
+        var result = new byte[h, w, 3];
+        Buffer.BlockCopy(data, 0, result, 0, data.Length);
+        return result;
+    }
+
+    /// <summary>Writes a (3, H, W) image in [-1, 1] as an RGB PNG, atomically.</summary>
+    public static void SavePng(Tensor image, string path)
+    {
+        var rgb = ToRgbBytes(image);
+        int h = rgb.GetLength(0), w = rgb.GetLength(1);
+        using var bitmap = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            bitmap.SetPixel(x, y, new SKColor(rgb[y, x, 0], rgb[y, x, 1], rgb[y, x, 2]));
+        using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+                            ?? throw new IOException($"{path}: PNG encoding failed");
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temp = full + $".{Environment.ProcessId}.tmp";
+        using (var stream = File.Create(temp)) encoded.SaveTo(stream);
+        File.Move(temp, full, overwrite: true);
+    }
+
+    /// <summary>Reads a PNG or JPEG as (3, H, W) float32 in [0, 1]; alpha is dropped, EXIF orientation is not applied.</summary>
+    public static Tensor LoadRgb(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found", path);
+        using var bitmap = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path}: not a readable image (PNG/JPEG expected)");
+        using var rgba = bitmap.ColorType == SKColorType.Rgba8888 ? bitmap.Copy() : bitmap.Copy(SKColorType.Rgba8888);
+        if (rgba is null) throw new InvalidDataException($"{path}: cannot convert to RGBA");
+        var bytes = rgba.GetPixelSpan().ToArray();
+        using var t = torch.tensor(bytes, dtype: ScalarType.Byte).reshape(rgba.Height, rgba.Width, 4);
+        return t[.., .., ..3].permute(2, 0, 1).to(float32).div(255).contiguous();
+    }
+}
