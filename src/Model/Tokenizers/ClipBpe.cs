@@ -1,46 +1,46 @@
-using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.ML.Tokenizers;
 
 namespace Repro.Model.Tokenizers;
 
 /// <summary>
-/// CLIP's byte-level BPE over one pre-tokenized word: the word's UTF-8 bytes are mapped to printable
-/// characters (GPT-2 byte-to-unicode table), the last symbol gets the <c>&lt;/w&gt;</c> end-of-word
-/// marker, then merges are applied exactly like <c>CLIPTokenizer.bpe</c>: repeatedly take the
-/// lowest-ranked adjacent pair and merge all its occurrences left to right. Results are cached per word.
+/// CLIP's byte-level BPE, run by Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>: the CLIP regex
+/// (<see cref="ClipPreTokenizer"/>) cuts the normalised text into words, each word's UTF-8 bytes are mapped to
+/// the GPT-2 byte alphabet (<c>ByteLevel</c>), the last symbol carries the <c>&lt;/w&gt;</c> end-of-word suffix
+/// and merges are applied by rank; the library caches words. <c>&lt;|startoftext|&gt;</c>/<c>&lt;|endoftext|&gt;</c>
+/// are special tokens there, like the seeded cache of <c>CLIPTokenizer.bpe</c> (they never get merged).
+/// The parity tests check this against all transformers reference cases.
 /// </summary>
 internal sealed class ClipBpe
 {
     public const string EndOfWord = "</w>";
 
-    private static readonly string[] ByteToUnicode = BuildByteToUnicode();
     private static readonly Dictionary<char, byte> UnicodeToByte = BuildUnicodeToByte();
+    private readonly BpeTokenizer _bpe;
 
-    private readonly Dictionary<(string, string), int> _ranks;
-    private readonly ConcurrentDictionary<string, string[]> _cache = new(StringComparer.Ordinal);
-
-    public ClipBpe(IReadOnlyList<(string Left, string Right)> merges)
+    public ClipBpe(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges,
+        IEnumerable<string> specials, string unkToken)
     {
-        _ranks = new Dictionary<(string, string), int>(merges.Count);
-        for (int i = 0; i < merges.Count; i++)
-            _ranks.TryAdd(merges[i], i);
-        // CLIPTokenizer seeds its cache with the two specials: they never go through the merge loop.
-        _cache["<|startoftext|>"] = ["<|startoftext|>"];
-        _cache["<|endoftext|>"] = ["<|endoftext|>"];
+        var specialIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string s in specials)
+            if (vocab.TryGetValue(s, out int id)) specialIds[s] = id;
+        var options = new BpeOptions(vocab)
+        {
+            Merges = merges.Select(m => m.Left + " " + m.Right),
+            PreTokenizer = ClipPreTokenizer.Instance,
+            ByteLevel = true,
+            EndOfWordSuffix = EndOfWord,
+            SpecialTokens = specialIds,
+            UnknownToken = vocab.ContainsKey(unkToken) ? unkToken : null,
+        };
+        _bpe = BpeTokenizer.Create(options);
     }
 
-    public int MergeCount => _ranks.Count;
+    /// <summary>BPE token strings of already-normalised text (word ends carry &lt;/w&gt;).</summary>
+    public IEnumerable<string> Encode(string normalizedText) =>
+        normalizedText.Length == 0 ? [] : _bpe.EncodeToTokens(normalizedText, out _).Select(t => t.Value);
 
-    /// <summary>Maps a word's UTF-8 bytes to the byte-level alphabet.</summary>
-    public static string ByteEncode(string word)
-    {
-        var sb = new StringBuilder(word.Length * 2);
-        foreach (byte b in Encoding.UTF8.GetBytes(word))
-            sb.Append(ByteToUnicode[b]);
-        return sb.ToString();
-    }
-
-    /// <summary>Inverse of <see cref="ByteEncode"/> (invalid UTF-8 becomes U+FFFD, like errors="replace").</summary>
+    /// <summary>Maps byte-alphabet symbols back to text (invalid UTF-8 becomes U+FFFD, like errors="replace").</summary>
     public static string ByteDecode(string symbols)
     {
         var bytes = new List<byte>(symbols.Length);
@@ -52,63 +52,16 @@ internal sealed class ClipBpe
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
-    /// <summary>BPE symbols of one byte-encoded word (the last one ends with &lt;/w&gt;).</summary>
-    public string[] Encode(string token) => _cache.GetOrAdd(token, Merge);
-
-    private string[] Merge(string token)
+    // GPT-2 bytes_to_unicode: printable Latin-1 bytes map to themselves, the others to U+0100 upwards.
+    private static Dictionary<char, byte> BuildUnicodeToByte()
     {
-        var word = new List<string>(token.Length);
-        // Python iterates code points; byte-encoded text is all BMP, so chars are code points.
-        for (int i = 0; i < token.Length; i++) word.Add(token[i].ToString());
-        if (word.Count == 0) return [];
-        word[^1] += EndOfWord;
-        if (word.Count == 1) return [.. word];
-
-        while (word.Count > 1)
-        {
-            int bestRank = int.MaxValue;
-            (string, string) best = default;
-            for (int i = 0; i < word.Count - 1; i++)
-            {
-                if (_ranks.TryGetValue((word[i], word[i + 1]), out int r) && r < bestRank)
-                {
-                    bestRank = r;
-                    best = (word[i], word[i + 1]);
-                }
-            }
-            if (bestRank == int.MaxValue) break;
-
-            var merged = new List<string>(word.Count);
-            for (int i = 0; i < word.Count;)
-            {
-                if (i < word.Count - 1 && word[i] == best.Item1 && word[i + 1] == best.Item2)
-                {
-                    merged.Add(best.Item1 + best.Item2);
-                    i += 2;
-                }
-                else merged.Add(word[i++]);
-            }
-            word = merged;
-        }
-        return [.. word];
-    }
-
-    private static string[] BuildByteToUnicode()
-    {
-        var map = new string[256];
+        var inverse = new Dictionary<char, byte>(256);
         int n = 0;
         for (int b = 0; b < 256; b++)
         {
             bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            map[b] = ((char)(printable ? b : 256 + n++)).ToString();
+            inverse[(char)(printable ? b : 256 + n++)] = (byte)b;
         }
-        return map;
-    }
-
-    private static Dictionary<char, byte> BuildUnicodeToByte()
-    {
-        var inverse = new Dictionary<char, byte>(256);
-        for (int b = 0; b < 256; b++) inverse[ByteToUnicode[b][0]] = (byte)b;
         return inverse;
     }
 }

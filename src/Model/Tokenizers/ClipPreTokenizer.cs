@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.Tokenizers;
 
 namespace Repro.Model.Tokenizers;
 
@@ -7,21 +8,31 @@ namespace Repro.Model.Tokenizers;
 /// digits are classified like Python's <c>regex</c> module (.NET's Regex sees UTF-16 surrogates instead):
 /// <code>&lt;\|startoftext\|&gt;|&lt;\|endoftext\|&gt;|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+</code>
 /// with IGNORECASE; alternatives are tried in order at each position, whitespace is skipped.
+/// It plugs into Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/> as its pre-tokenizer.
 /// </summary>
-internal static class ClipPreTokenizer
+internal sealed class ClipPreTokenizer : PreTokenizer
 {
+    public static readonly ClipPreTokenizer Instance = new();
+
+    public override IEnumerable<(int Offset, int Length)> PreTokenize(string text) => Ranges(text ?? "");
+
+    public override IEnumerable<(int Offset, int Length)> PreTokenize(ReadOnlySpan<char> text) => Ranges(text.ToString());
+
     private static readonly string[] Specials = ["<|startoftext|>", "<|endoftext|>"];
     private static readonly string[] Contractions = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"];
 
-    public static List<string> Split(string text)
+    /// <summary>The matched pieces of <paramref name="text"/>.</summary>
+    public static List<string> Split(string text) => Ranges(text).Select(r => text.Substring(r.Offset, r.Length)).ToList();
+
+    private static List<(int Offset, int Length)> Ranges(string text)
     {
-        var pieces = new List<string>();
+        var pieces = new List<(int, int)>();
         int i = 0;
         while (i < text.Length)
         {
             int len = MatchAt(text, i);
             if (len == 0) { i += CharLength(text, i); continue; }   // whitespace: no alternative matches
-            pieces.Add(text.Substring(i, len));
+            pieces.Add((i, len));
             i += len;
         }
         return pieces;

@@ -71,7 +71,7 @@ public sealed class ClipTokenizer
         int modelMaxLength = DefaultModelMaxLength)
     {
         var vocab = ClipTokenizerFiles.ReadVocab(vocabPath);
-        var bpe = new ClipBpe(ClipTokenizerFiles.ReadMerges(mergesPath));
+        var bpe = new ClipBpe(vocab, ClipTokenizerFiles.ReadMerges(mergesPath), [DefaultBosToken, DefaultEosToken], unk);
         return new ClipTokenizer(vocab, bpe, normalization, bos, eos, unk, pad, modelMaxLength);
     }
 
@@ -118,10 +118,8 @@ public sealed class ClipTokenizer
         foreach (var (piece, addedId) in _added.Split(text))
         {
             if (addedId is int id) { ids.Add(id); continue; }
-            string normalized = ClipTextNormalizer.Normalize(piece, Normalization);
-            foreach (string word in ClipPreTokenizer.Split(normalized))
-                foreach (string symbol in _bpe.Encode(ClipBpe.ByteEncode(word)))
-                    ids.Add(TokenToId(symbol) ?? UnkId);
+            foreach (string symbol in _bpe.Encode(ClipTextNormalizer.Normalize(piece, Normalization)))
+                ids.Add(TokenToId(symbol) ?? UnkId);
         }
         ids.Add(EosId);
         return [.. ids];
