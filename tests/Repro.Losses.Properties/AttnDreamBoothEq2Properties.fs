@@ -101,3 +101,19 @@ let ``ADB Eq2 autograd gradient agrees with finite differences and vanishes outs
     forms |> List.forall (fun f ->
         let withLayer (y: torch.Tensor) = loss 2.0 5.0 f (m |> Array.mapi (fun i z -> if i = layer then y else z)) c.Placeholder
         gradientMatchesFiniteDifferences withLayer x positions)
+
+[<Property>]
+let ``ADB Eq2 Official equals a direct loop over layers and samples with the unbiased variance (divisor heads x pixels - 1)`` (c: MapsCase) =
+    use _ = torch.NewDisposeScope()
+    let m = maps (Random c.Seed) c.Batch c.Layers
+    let row (x: torch.Tensor) (b: int) (tok: int64) = x[int64 b, tok].reshape(-1L).data<float>().ToArray()
+    let stats (v: float[]) =
+        let mean = Array.average v
+        mean, (v |> Array.sumBy (fun a -> (a - mean) ** 2.0)) / float (v.Length - 1)
+    let expected =
+        List.sum [ for x in m do
+                       for b in 0 .. c.Batch - 1 do
+                           let k = c.Placeholder[b]
+                           let (mv, vv), (mc, vc) = stats (row x b k), stats (row x b (k + 1L))
+                           yield 2.0 * (mv - mc) ** 2.0 + 5.0 * (vv - vc) ** 2.0 ] / float m.Length
+    close 1e-9 1e-20 (value (loss 2.0 5.0 Form.Official m c.Placeholder)) expected
