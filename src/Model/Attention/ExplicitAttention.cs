@@ -25,8 +25,9 @@ public static class ExplicitAttention
             q = q.to(ScalarType.Float32);
             k = k.to(ScalarType.Float32);
         }
-        using var empty = torch.empty(b * heads, n, m, dtype: q.dtype, device: q.device);
-        var scores = torch.baddbmm(empty, q, k.transpose(-1, -2), beta: 0f, alpha: (float)attn.Scale);
+        // diffusers uses baddbmm(empty, q, k^T, beta=0, alpha=scale); TorchSharp 0.107's baddbmm passes its
+        // operands to libtorch in the wrong order (shape error), so: bmm, then scale.
+        var scores = torch.bmm(q, k.transpose(-1, -2)) * attn.Scale;
         if (mask is not null)
         {
             var m4 = scores.view(b, heads, n, m);
