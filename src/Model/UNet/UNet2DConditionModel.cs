@@ -162,6 +162,20 @@ public sealed class UNet2DConditionModel : nn.Module
     /// <summary>The attention modules, in registration order (mid_block last).</summary>
     public IReadOnlyList<(string Path, Attention.Attention Module)> AttentionLayers => AttentionProcessors.Layers(this);
 
+    /// <summary>
+    /// The cross-attention (attn2) layer paths in the order forward() calls them: down blocks, mid block, up blocks
+    /// (registration order puts the mid block last).
+    /// </summary>
+    public IReadOnlyList<string> CrossAttentionLayersInExecutionOrder
+    {
+        get
+        {
+            var cross = AttentionLayers.Where(l => l.Module.IsCrossAttention).Select(l => l.Path).ToList();
+            static int Stage(string p) => p.StartsWith("down_blocks.", StringComparison.Ordinal) ? 0 : p.StartsWith("mid_block.", StringComparison.Ordinal) ? 1 : 2;
+            return cross.OrderBy(Stage).ToList(); // OrderBy is stable: registration order within a stage
+        }
+    }
+
     public void SetAttnProcessor(IAttentionProcessor processor) => AttentionProcessors.Set(this, processor);
 
     public void SetAttnProcessor(IReadOnlyDictionary<string, IAttentionProcessor> processors) => AttentionProcessors.Set(this, processors);

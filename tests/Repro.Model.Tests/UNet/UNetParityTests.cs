@@ -61,6 +61,7 @@ public sealed class UNetParityTests(ITestOutputHelper output)
         var layers = JsonDocument.Parse(File.ReadAllText(FixturePaths.Get(fixture, "attn2_layers.json"))).RootElement
             .EnumerateArray().OrderBy(e => e.GetProperty("exec_index").GetInt32()).ToList();
         Assert.Equal(layers.Select(l => l.GetProperty("module").GetString()), capture.Maps.Select(m => m.LayerPath));
+        Assert.Equal(layers.Select(l => l.GetProperty("module").GetString()), model.CrossAttentionLayersInExecutionOrder);
         double worst = 0;
         foreach (var layer in layers)
         {
