@@ -24,10 +24,10 @@ public static class UNetBenchmark
         long parameters = unet.parameters().Sum(p => p.numel());
         using var optimizer = torch.optim.AdamW(unet.parameters(), lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 1e-2);
 
-        int size = config.SampleSize;
+        int size = config.LatentSize ?? 64;
         using var sample = torch.randn([batch, config.InChannels, size, size], device: device);
         using var target = torch.randn([batch, config.OutChannels, size, size], device: device);
-        using var context = torch.randn([batch, 77, config.CrossAttentionDim], device: device);
+        using var context = torch.randn([batch, 77, config.CrossAttentionDim[0]], device: device);
         using var timesteps = torch.randint(0, 1000, [batch], dtype: int64, device: device);
 
         var times = new List<double>();

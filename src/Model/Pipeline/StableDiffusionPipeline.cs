@@ -72,8 +72,7 @@ public sealed class StableDiffusionPipeline : IDisposable
     public Tensor EncodePrompts(IReadOnlyList<string> prompts)
     {
         using var _ = torch.NewDisposeScope();
-        using var ids = Tokenize(prompts);
-        using var output = TextEncoder.forward(ids);
+        var output = TextEncoder.forward(Tokenize(prompts));
         return output.LastHiddenState.MoveToOuterDisposeScope();
     }
 
@@ -85,7 +84,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         using var scope = torch.NewDisposeScope();
         int n = options.ImagesPerPrompt;
         var expanded = prompts.SelectMany(p => Enumerable.Repeat(p, n)).ToList();
-        using var latents = options.Latents?.to(Device, float32) ?? InitialLatents(prompts.Count, options);
+        using var latents = options.Latents?.to(float32).to(Device) ?? InitialLatents(prompts.Count, options);
         int batch = options.BatchSize > 0 ? options.BatchSize : expanded.Count;
         var images = new List<Tensor>();
         for (int start = 0; start < expanded.Count; start += batch)
@@ -100,8 +99,8 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// <summary>N(0, I) latents per prompt, each prompt from a generator seeded with the options' seed (or one draw).</summary>
     public Tensor InitialLatents(int promptCount, GenerationOptions options)
     {
-        int height = options.Height ?? UNet.Config.SampleSize * VaeScaleFactor;
-        int width = options.Width ?? UNet.Config.SampleSize * VaeScaleFactor;
+        int height = options.Height ?? DefaultLatentSize() * VaeScaleFactor;
+        int width = options.Width ?? DefaultLatentSize() * VaeScaleFactor;
         if (height % VaeScaleFactor != 0 || width % VaeScaleFactor != 0)
             throw new ArgumentException($"height and width must be multiples of {VaeScaleFactor}, got {height}x{width}");
         long[] shape = [options.ImagesPerPrompt, UNet.Config.InChannels, height / VaeScaleFactor, width / VaeScaleFactor];
@@ -121,6 +120,9 @@ public sealed class StableDiffusionPipeline : IDisposable
         foreach (var d in draws) d.Dispose();
         return all.to(Device);
     }
+
+    private int DefaultLatentSize() => UNet.Config.LatentSize
+        ?? throw new InvalidOperationException("the UNet config has no sample_size: pass the image height and width explicitly");
 
     private Tensor Denoise(IReadOnlyList<string> prompts, Tensor initialLatents, GenerationOptions options, Action<DenoisingStep>? onStep)
     {

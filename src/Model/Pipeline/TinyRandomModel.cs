@@ -59,7 +59,7 @@ public static class TinyRandomModel
             Safetensors.Save(Path.Combine(folder, "unet", "diffusion_pytorch_model.safetensors"), unet.state_dict());
         using (var vae = new AutoencoderKL(ConfigJson.Read<AutoencoderKLConfig>(Path.Combine(folder, "vae", "config.json")).Config))
             Safetensors.Save(Path.Combine(folder, "vae", "diffusion_pytorch_model.safetensors"), vae.state_dict());
-        using (var text = new CLIPTextModel(CLIPTextConfig.Read(Path.Combine(folder, "text_encoder", "config.json"))))
+        using (var text = new CLIPTextModel(CLIPTextConfig.Read(Path.Combine(folder, "text_encoder", "config.json")).Config))
             Safetensors.Save(Path.Combine(folder, "text_encoder", "model.safetensors"), text.state_dict());
     }
 

@@ -117,4 +117,12 @@ public sealed class UNet2DConditionConfig : IValidatedConfig
             if (BlockOutChannels[i] % PerLevel(AttentionHeadDim, i) != 0)
                 Fail("attention_head_dim", PerLevel(AttentionHeadDim, i), $"block_out_channels[{i}] = {BlockOutChannels[i]} is not divisible by the head count");
     }
+
+    /// <summary>The latent side length that <c>sample_size</c> gives (an integer or the first of a pair); null when absent.</summary>
+    public int? LatentSize => SampleSize switch
+    {
+        { ValueKind: JsonValueKind.Number } n => n.GetInt32(),
+        { ValueKind: JsonValueKind.Array } a when a.GetArrayLength() > 0 => a[0].GetInt32(),
+        _ => null,
+    };
 }
