@@ -42,15 +42,45 @@ public static class ImageIO
         File.Move(temp, full, overwrite: true);
     }
 
-    /// <summary>Reads a PNG or JPEG as (3, H, W) float32 in [0, 1]; alpha is dropped, EXIF orientation is not applied.</summary>
-    public static Tensor LoadRgb(string path)
+    /// <summary>
+    /// Reads a PNG or JPEG as (3, H, W) uint8 RGB, as PIL's <c>Image.open(f).convert("RGB")</c>: alpha is dropped
+    /// (not composited), grayscale is replicated. <paramref name="applyExifOrientation"/> does what
+    /// <c>ImageOps.exif_transpose</c> does (the training data path); the evaluation processors do not apply it.
+    /// </summary>
+    public static Tensor LoadRgbBytes(string path, bool applyExifOrientation)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image not found", path);
-        using var bitmap = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path}: not a readable image (PNG/JPEG expected)");
-        using var rgba = bitmap.ColorType == SKColorType.Rgba8888 ? bitmap.Copy() : bitmap.Copy(SKColorType.Rgba8888);
-        if (rgba is null) throw new InvalidDataException($"{path}: cannot convert to RGBA");
-        var bytes = rgba.GetPixelSpan().ToArray();
-        using var t = torch.tensor(bytes, dtype: ScalarType.Byte).reshape(rgba.Height, rgba.Width, 4);
-        return t[.., .., ..3].permute(2, 0, 1).to(float32).div(255).contiguous();
+        using var codec = SKCodec.Create(path, out var status)
+                          ?? throw new InvalidDataException($"{path}: not a readable image ({status}); PNG or JPEG expected");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result == SKCodecResult.IncompleteInput) throw new InvalidDataException($"{path}: image data is truncated");
+        if (result != SKCodecResult.Success) throw new InvalidDataException($"{path}: cannot decode the image ({result})");
+        var bytes = bitmap.GetPixelSpan().ToArray();
+        using var scope = torch.NewDisposeScope();
+        var rgb = torch.tensor(bytes, dtype: ScalarType.Byte).reshape(info.Height, info.Width, 4)[.., .., ..3].permute(2, 0, 1);
+        if (applyExifOrientation) rgb = Orient(rgb, codec.EncodedOrigin);
+        return rgb.contiguous().MoveToOuterDisposeScope();
     }
+
+    /// <summary>As <see cref="LoadRgbBytes"/>, scaled to float32 in [0, 1] (torchvision's ToTensor).</summary>
+    public static Tensor LoadRgb(string path, bool applyExifOrientation = true)
+    {
+        using var bytes = LoadRgbBytes(path, applyExifOrientation);
+        return bytes.to(float32).div(255);
+    }
+
+    /// <summary>Applies an EXIF orientation to a (C, H, W) image so it displays upright.</summary>
+    public static Tensor Orient(Tensor image, SKEncodedOrigin origin) => origin switch
+    {
+        SKEncodedOrigin.TopRight => image.flip(2),
+        SKEncodedOrigin.BottomRight => image.flip(1, 2),
+        SKEncodedOrigin.BottomLeft => image.flip(1),
+        SKEncodedOrigin.LeftTop => image.transpose(1, 2),
+        SKEncodedOrigin.RightTop => image.transpose(1, 2).flip(2),
+        SKEncodedOrigin.RightBottom => image.transpose(1, 2).flip(1, 2),
+        SKEncodedOrigin.LeftBottom => image.transpose(1, 2).flip(1),
+        _ => image.alias(),
+    };
 }
