@@ -21,11 +21,11 @@ public sealed class CLIPEvalTinyParityTests(ITestOutputHelper log)
         using var noGrad = torch.no_grad();
         var model = CLIPVisionModelWithProjection.FromPretrained(Folder);
         var output = model.forward(_inputs["pixel_values"]);
-        Parity.AssertClose("image_embeds", output.ImageEmbeds, _expected["image_embeds"], log: log);
-        Parity.AssertClose("image_embeds_normalized", CLIPModel.Normalize(output.ImageEmbeds), _expected["image_embeds_normalized"], log: log);
-        Parity.AssertClose("vision_last_hidden_state", output.LastHiddenState, _expected["vision_last_hidden_state"], log: log);
+        TensorAssert.Close("image_embeds", output.ImageEmbeds, _expected["image_embeds"], log: log);
+        TensorAssert.Close("image_embeds_normalized", CLIPModel.Normalize(output.ImageEmbeds), _expected["image_embeds_normalized"], log: log);
+        TensorAssert.Close("vision_last_hidden_state", output.LastHiddenState, _expected["vision_last_hidden_state"], log: log);
         var fromProcessor = model.forward(_expected["pixel_values_from_processor"]);
-        Parity.AssertClose("image_embeds_of_processed_raw", fromProcessor.ImageEmbeds, _expected["image_embeds_of_processed_raw"], log: log);
+        TensorAssert.Close("image_embeds_of_processed_raw", fromProcessor.ImageEmbeds, _expected["image_embeds_of_processed_raw"], log: log);
     }
 
     [Fact]
@@ -35,9 +35,9 @@ public sealed class CLIPEvalTinyParityTests(ITestOutputHelper log)
         using var noGrad = torch.no_grad();
         var model = CLIPTextModelWithProjection.FromPretrained(Folder);
         var output = model.forward(_inputs["input_ids"], _inputs["attention_mask"]);
-        Parity.AssertClose("text_embeds", output.TextEmbeds, _expected["text_embeds"], log: log);
-        Parity.AssertClose("text_embeds_normalized", CLIPModel.Normalize(output.TextEmbeds), _expected["text_embeds_normalized"], log: log);
-        Parity.AssertClose("text_last_hidden_state", output.LastHiddenState, _expected["text_last_hidden_state"], log: log);
+        TensorAssert.Close("text_embeds", output.TextEmbeds, _expected["text_embeds"], log: log);
+        TensorAssert.Close("text_embeds_normalized", CLIPModel.Normalize(output.TextEmbeds), _expected["text_embeds_normalized"], log: log);
+        TensorAssert.Close("text_last_hidden_state", output.LastHiddenState, _expected["text_last_hidden_state"], log: log);
     }
 
     [Fact]
@@ -47,14 +47,14 @@ public sealed class CLIPEvalTinyParityTests(ITestOutputHelper log)
         using var noGrad = torch.no_grad();
         var model = CLIPModel.FromPretrained(Folder);
         var output = model.forward(_inputs["input_ids"], _inputs["pixel_values"], _inputs["attention_mask"]);
-        Parity.AssertClose("logits_per_image", output.LogitsPerImage, _expected["logits_per_image"], log: log);
-        Parity.AssertClose("logits_per_text^T", output.LogitsPerText.t(), _expected["logits_per_image"], log: log);
-        Parity.AssertClose("cosine_image_text", torch.matmul(output.ImageEmbeds, output.TextEmbeds.t()), _expected["cosine_image_text"], log: log);
-        Parity.AssertClose("text_embeds_normalized", output.TextEmbeds, _expected["text_embeds_normalized"], log: log);
-        Parity.AssertClose("image_embeds_normalized", output.ImageEmbeds, _expected["image_embeds_normalized"], log: log);
-        Parity.AssertClose("get_text_features", model.GetTextFeatures(_inputs["input_ids"], _inputs["attention_mask"]), _expected["text_embeds"], log: log);
-        Parity.AssertClose("get_image_features", model.GetImageFeatures(_inputs["pixel_values"]), _expected["image_embeds"], log: log);
-        Parity.AssertClose("vision_last_hidden_state", output.VisionModelOutput.LastHiddenState, _expected["vision_last_hidden_state"], log: log);
-        Parity.AssertClose("text_last_hidden_state", output.TextModelOutput.LastHiddenState, _expected["text_last_hidden_state"], log: log);
+        TensorAssert.Close("logits_per_image", output.LogitsPerImage, _expected["logits_per_image"], log: log);
+        TensorAssert.Close("logits_per_text^T", output.LogitsPerText.t(), _expected["logits_per_image"], log: log);
+        TensorAssert.Close("cosine_image_text", torch.matmul(output.ImageEmbeds, output.TextEmbeds.t()), _expected["cosine_image_text"], log: log);
+        TensorAssert.Close("text_embeds_normalized", output.TextEmbeds, _expected["text_embeds_normalized"], log: log);
+        TensorAssert.Close("image_embeds_normalized", output.ImageEmbeds, _expected["image_embeds_normalized"], log: log);
+        TensorAssert.Close("get_text_features", model.GetTextFeatures(_inputs["input_ids"], _inputs["attention_mask"]), _expected["text_embeds"], log: log);
+        TensorAssert.Close("get_image_features", model.GetImageFeatures(_inputs["pixel_values"]), _expected["image_embeds"], log: log);
+        TensorAssert.Close("vision_last_hidden_state", output.VisionModelOutput.LastHiddenState, _expected["vision_last_hidden_state"], log: log);
+        TensorAssert.Close("text_last_hidden_state", output.TextModelOutput.LastHiddenState, _expected["text_last_hidden_state"], log: log);
     }
 }

@@ -24,12 +24,12 @@ public sealed class CLIPTextModelParityTests(ITestOutputHelper log)
         using var noGrad = torch.no_grad();
         var output = model.forward(inputs["input_ids"], outputHiddenStates: true);
 
-        Parity.AssertClose($"{fixture}/last_hidden_state", output.LastHiddenState, expected["last_hidden_state"], log: log);
-        Parity.AssertClose($"{fixture}/pooler_output", output.PooledOutput, expected["pooler_output"], log: log);
+        TensorAssert.Close($"{fixture}/last_hidden_state", output.LastHiddenState, expected["last_hidden_state"], log: log);
+        TensorAssert.Close($"{fixture}/pooler_output", output.PooledOutput, expected["pooler_output"], log: log);
         Assert.NotNull(output.HiddenStates);
         Assert.Equal(model.Config.NumHiddenLayers + 1, output.HiddenStates.Count);
         for (int i = 0; i < output.HiddenStates.Count; i++)
-            Parity.AssertClose($"{fixture}/hidden_states.{i}", output.HiddenStates[i], expected[$"hidden_states.{i}"], log: log);
+            TensorAssert.Close($"{fixture}/hidden_states.{i}", output.HiddenStates[i], expected[$"hidden_states.{i}"], log: log);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class CLIPTextModelParityTests(ITestOutputHelper log)
         var embeds = baseEmbeds * (1 - select) + trained.view(1, 1, -1) * select;
 
         var output = model.forward(new CLIPTextInput(ids, InputsEmbeds: embeds));
-        Parity.AssertClose("inputs_embeds/last_hidden_state", output.LastHiddenState, expected, log: log);
+        TensorAssert.Close("inputs_embeds/last_hidden_state", output.LastHiddenState, expected, log: log);
         output.LastHiddenState.pow(2).mean().backward();
         Assert.NotNull(trained.grad);
         Assert.True(trained.grad.abs().sum().item<float>() > 0, "no gradient reached the trained embedding row");
@@ -78,6 +78,6 @@ public sealed class CLIPTextModelParityTests(ITestOutputHelper log)
         using var noGrad = torch.no_grad();
         var ids = torch.cat([inputs["uncond_input_ids"], inputs["input_ids"]], dim: 0);
         var output = model.forward(ids);
-        Parity.AssertClose("pipeline_tiny/prompt_embeds", output.LastHiddenState, expected, log: log);
+        TensorAssert.Close("pipeline_tiny/prompt_embeds", output.LastHiddenState, expected, log: log);
     }
 }

@@ -3,7 +3,6 @@ using Repro.Model.IO;
 using Repro.Model.Pipeline;
 using Repro.Model.Schedulers;
 using Repro.Model.Tests.Schedulers;
-using Repro.Model.Tests.UNet;
 using Repro.Model.Tokenizers;
 using Repro.Model.UNet;
 using Repro.Model.Vae;

@@ -34,20 +34,9 @@ internal static class SchedulerFixtures
     public const string HubSd21SchedulerConfig =
         """{"_class_name": "DDIMScheduler", "_diffusers_version": "0.8.0", "beta_end": 0.012, "beta_schedule": "scaled_linear", "beta_start": 0.00085, "clip_sample": false, "num_train_timesteps": 1000, "prediction_type": "v_prediction", "set_alpha_to_one": false, "skip_prk_steps": true, "steps_offset": 1, "trained_betas": null}""";
 
-    /// <summary>max |expected − actual| ≤ atol + rtol·max|expected|; the message names the tensor and gives the diff.</summary>
-    public static double AssertClose(string name, Tensor expected, Tensor actual, double atol, double rtol = 0)
-    {
-        Assert.True(expected.shape.SequenceEqual(actual.shape),
-            $"{name}: shape [{string.Join(", ", actual.shape)}], expected [{string.Join(", ", expected.shape)}]");
-        using var _ = torch.NewDisposeScope();
-        var e = expected.to(ScalarType.Float64);
-        var a = actual.to(ScalarType.Float64).to(e.device);
-        double maxDiff = (e - a).abs().max().item<double>();
-        double scale = e.abs().max().item<double>();
-        double tol = atol + rtol * scale;
-        Assert.True(maxDiff <= tol, $"{name}: max abs diff {maxDiff:E3} > tolerance {tol:E3} (max |expected| {scale:G4})");
-        return maxDiff;
-    }
+    /// <summary>Scheduler parity: max |expected − actual| ≤ atol + rtol·max|expected|.</summary>
+    public static double AssertClose(string name, Tensor expected, Tensor actual, double atol, double rtol = 0) =>
+        TensorAssert.CloseToScale(name, actual, expected, atol, rtol);
 
     public static void AssertExact<T>(string name, IReadOnlyList<T> expected, IReadOnlyList<T> actual)
     {
