@@ -17,19 +17,18 @@ namespace Repro.Model.Tests.Pipeline;
 /// DDIM → VAE decode, from the fixture's initial latents, compared step by step with diffusers.
 /// </summary>
 [Trait("Category", "Parity")]
-public sealed class PipelineParityTests : IDisposable
+public sealed class PipelineParityTests(Xunit.Abstractions.ITestOutputHelper log) : IDisposable
 {
     private static readonly string[] Prompts = ["a photo of a new_concept_v0 dog", "a watercolor painting of a red teapot on a wooden table"];
     private readonly Dictionary<string, Tensor> _inputs = Safetensors.Load(FixturePaths.Get("pipeline_tiny", "inputs.safetensors"));
     private readonly Dictionary<string, Tensor> _outputs = Safetensors.Load(FixturePaths.Get("pipeline_tiny", "outputs.safetensors"));
     private readonly string _schedulerConfig = Path.Combine(Directory.CreateTempSubdirectory("repro-pipe-").FullName, "scheduler_config.json");
 
-    public PipelineParityTests() => File.WriteAllText(_schedulerConfig, SchedulerFixtures.HubSd21SchedulerConfig);
-
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(_schedulerConfig)!, recursive: true);
 
     private StableDiffusionPipeline Build(string schedulerClass, PredictionType? prediction = null)
     {
+        File.WriteAllText(_schedulerConfig, SchedulerFixtures.HubSd21SchedulerConfig);
         var tokenizer = ClipTokenizer.FromFolder(FixturePaths.Get("clip-tokenizer"), padToken: "!");
         int placeholder = tokenizer.AddTokens("new_concept_v0")[0];
         var text = CLIPTextModel.FromPretrained(FixturePaths.Get("pipeline_tiny", "text_encoder"));
@@ -50,7 +49,7 @@ public sealed class PipelineParityTests : IDisposable
         using var uncond = pipeline.Tokenize(["", ""]);
         Assert.True((uncond == _inputs["uncond_input_ids"]).all().item<bool>(), "uncond_input_ids differ");
         using var embeds = torch.cat([pipeline.EncodePrompts(["", ""]), pipeline.EncodePrompts(Prompts)], 0);
-        TensorAssert.Close("prompt_embeds", embeds, _outputs["prompt_embeds"], 1e-5, 1e-4);
+        TensorAssert.Close("prompt_embeds", embeds, _outputs["prompt_embeds"], 1e-5, 1e-4, log);
     }
 
     [Theory]
@@ -76,12 +75,12 @@ public sealed class PipelineParityTests : IDisposable
         double scale = expectedLatents.abs().max().item<float>();
         for (int i = 0; i < 5; i++)
         {
-            TensorAssert.Close($"{name}.unet_out[{i}]", unetOut[i], _outputs[$"{name}.unet_out"][i], 1e-4 * scale, 1e-4);
-            TensorAssert.Close($"{name}.latents[{i}]", latents[i], expectedLatents[i], 1e-4 * scale, 0);
+            TensorAssert.Close($"{name}.unet_out[{i}]", unetOut[i], _outputs[$"{name}.unet_out"][i], 1e-4 * scale, 1e-4, log);
+            TensorAssert.Close($"{name}.latents[{i}]", latents[i], expectedLatents[i], 1e-4 * scale, 0, log);
         }
-        TensorAssert.Close($"{name}.decoded", decoded, _outputs[$"{name}.decoded"], 1e-4, 0);
+        TensorAssert.Close($"{name}.decoded", decoded, _outputs[$"{name}.decoded"], 1e-4, 0, log);
         using var image = (decoded / 2 + 0.5).clamp(0, 1);
-        TensorAssert.Close($"{name}.image", image, _outputs[$"{name}.image"], 1e-4, 0);
+        TensorAssert.Close($"{name}.image", image, _outputs[$"{name}.image"], 1e-4, 0, log);
         foreach (var t in latents.Concat(unetOut)) t.Dispose();
     }
 }
