@@ -9,7 +9,7 @@ public static class Cli
 {
     public static int Run(string[] args)
     {
-        var root = new RootCommand("Repro: AttnDreamBooth and CoRe reproduced on TorchSharp.") { Generate(), Bench() };
+        var root = new RootCommand("Repro: AttnDreamBooth and CoRe reproduced on TorchSharp.") { Generate(), Bench(), ScoreCommand.Create(Guard) };
         return root.Parse(args).Invoke();
     }
 
