@@ -90,7 +90,7 @@ public static class ScoreCommand
         var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var command = new Command("score", "CLIP-T, CLIP-I and DINO with bootstrap confidence intervals; prints the table and writes CSV.")
             { images, real, prompts, clipDir, dinoDir, output, method, categories, tokenizer, removal, mask, imageMasks, realMasks, fill, exclude, exif, aggregation, resamples, seed, cacheDir, batch, device };
-        command.SetAction(r => guard(() =>
+        command.SetAction(r => guard(() => RethrowDecodeErrors(() =>
         {
             var protocol = new EvaluationSettings
             {
@@ -113,8 +113,15 @@ public static class ScoreCommand
                                           r.GetValue(imageMasks), r.GetValue(realMasks), r.GetValue(cacheDir), r.GetValue(device), protocol),
                              Console.Error.WriteLine);
             Console.WriteLine(FormatTable(result.Summary, protocol.Level));
-        }));
+        })));
         return command;
+    }
+
+    /// <summary>Image decoding reports bad files as InvalidDataException (not an IOException): surface them as input errors.</summary>
+    private static void RethrowDecodeErrors(Action action)
+    {
+        try { action(); }
+        catch (InvalidDataException e) { throw new IOException(e.Message, e); }
     }
 
     private static ForegroundMask ParseFill(string value)
