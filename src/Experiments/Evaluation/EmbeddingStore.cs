@@ -31,8 +31,10 @@ public sealed class EmbeddingStore(IImageEmbedder embedder, EmbeddingCache? cach
         for (int start = 0; start < missing.Count; start += batchSize)
         {
             var batch = missing.Skip(start).Take(batchSize).ToList();
+            // Decoding and PIL resampling run on all cores (plain byte arrays); tensors are built on this thread.
+            var resized = batch.AsParallel().AsOrdered().Select(b => ResizeAndCrop(images[b.Index])).ToList();
             using var _ = NewDisposeScope();
-            var pixels = torch.stack(batch.Select(b => Preprocess(images[b.Index])).ToArray());
+            var pixels = torch.stack(resized.Select(r => embedder.Preprocessor.Normalize(r.Pixels, r.Height, r.Width)).ToArray());
             var embeds = embedder.EmbedPixels(pixels).contiguous();
             for (int j = 0; j < batch.Count; j++)
             {
@@ -44,10 +46,10 @@ public sealed class EmbeddingStore(IImageEmbedder embedder, EmbeddingCache? cach
         return result;
     }
 
-    private Tensor Preprocess(EvalImage image)
+    private (byte[] Pixels, int Height, int Width) ResizeAndCrop(EvalImage image)
     {
         using var rgb = image.Load(masking, applyExifOrientation);
-        return embedder.Preprocessor.Apply(rgb);
+        return embedder.Preprocessor.ResizeAndCrop(rgb.data<byte>().ToArray(), (int)rgb.shape[1], (int)rgb.shape[2]);
     }
 
     /// <summary>Text embeddings through the same cache (key: SHA-256 of the UTF-8 text).</summary>

@@ -46,33 +46,42 @@ public static class PilResample
         for (int ch = 0; ch < channels; ch++)
         for (int y = 0; y < rows; y++)
         {
-            int inRow = (ch * height + y + firstRow) * width;
-            int outRow = (ch * rows + y) * outW;
-            for (int x = 0; x < outW; x++)
+            var row = new ReadOnlySpan<byte>(input, (ch * height + y + firstRow) * width, width);
+            var outRow = new Span<byte>(output, (ch * rows + y) * outW, outW);
+            for (int x = 0; x < outRow.Length; x++)
             {
-                int min = c.Bounds[2 * x], count = c.Bounds[2 * x + 1], k = x * c.Size;
+                int min = c.Bounds[2 * x], count = c.Bounds[2 * x + 1];
+                var pixels = row.Slice(min, count);
+                var weights = new ReadOnlySpan<int>(c.Fixed, x * c.Size, count);
                 int sum = 1 << (PrecisionBits - 1);
-                for (int i = 0; i < count; i++) sum += input[inRow + min + i] * c.Fixed[k + i];
-                output[outRow + x] = Clip8(sum);
+                for (int i = 0; i < pixels.Length; i++) sum += pixels[i] * weights[i];
+                outRow[x] = Clip8(sum);
             }
         }
         return output;
     }
 
+    /// <summary>
+    /// The vertical pass, accumulated row by row (streaming through memory); integer sums are order-independent, so
+    /// the result equals PIL's column-wise loop.
+    /// </summary>
     private static byte[] Vertical(byte[] input, int channels, int rows, int width, int rowOffset, int outH, Coefficients c)
     {
         var output = new byte[channels * outH * width];
+        var sums = new int[width];
         for (int ch = 0; ch < channels; ch++)
         for (int y = 0; y < outH; y++)
         {
             int min = c.Bounds[2 * y] - rowOffset, count = c.Bounds[2 * y + 1], k = y * c.Size;
-            int outRow = (ch * outH + y) * width;
-            for (int x = 0; x < width; x++)
+            Array.Fill(sums, 1 << (PrecisionBits - 1));
+            for (int i = 0; i < count; i++)
             {
-                int sum = 1 << (PrecisionBits - 1);
-                for (int i = 0; i < count; i++) sum += input[(ch * rows + min + i) * width + x] * c.Fixed[k + i];
-                output[outRow + x] = Clip8(sum);
+                int weight = c.Fixed[k + i];
+                var row = new ReadOnlySpan<byte>(input, (ch * rows + min + i) * width, width);
+                for (int x = 0; x < row.Length; x++) sums[x] += row[x] * weight;
             }
+            var outRow = new Span<byte>(output, (ch * outH + y) * width, width);
+            for (int x = 0; x < outRow.Length; x++) outRow[x] = Clip8(sums[x]);
         }
         return output;
     }
