@@ -32,7 +32,7 @@ public sealed class EmbeddingStore(IImageEmbedder embedder, EmbeddingCache? cach
         {
             var batch = missing.Skip(start).Take(batchSize).ToList();
             // Decoding and PIL resampling run on all cores (plain byte arrays); tensors are built on this thread.
-            var resized = batch.AsParallel().AsOrdered().Select(b => ResizeAndCrop(images[b.Index])).ToList();
+            var resized = InParallel(batch, b => ResizeAndCrop(images[b.Index]));
             using var _ = NewDisposeScope();
             var pixels = torch.stack(resized.Select(r => embedder.Preprocessor.Normalize(r.Pixels, r.Height, r.Width)).ToArray());
             var embeds = embedder.EmbedPixels(pixels).contiguous();
@@ -44,6 +44,20 @@ public sealed class EmbeddingStore(IImageEmbedder embedder, EmbeddingCache? cach
             }
         }
         return result;
+    }
+
+    /// <summary>PLINQ, rethrowing the first failure itself (its message names the file), not an AggregateException.</summary>
+    private static List<TOut> InParallel<TIn, TOut>(List<TIn> items, Func<TIn, TOut> work)
+    {
+        try
+        {
+            return items.AsParallel().AsOrdered().Select(work).ToList();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
     }
 
     private (byte[] Pixels, int Height, int Width) ResizeAndCrop(EvalImage image)
