@@ -9,7 +9,13 @@ public static class Cli
 {
     public static int Run(string[] args)
     {
-        var root = new RootCommand("Repro: AttnDreamBooth and CoRe reproduced on TorchSharp.") { Generate(), Bench(), MiniWorldCommand.Create() };
+        var root = new RootCommand("Repro: AttnDreamBooth and CoRe reproduced on TorchSharp.")
+        {
+            Generate(),
+            Bench(),
+            ScoreCommand.Create(Guard),
+            MiniWorldCommand.Create(),
+        };
         return root.Parse(args).Invoke();
     }
 
@@ -61,14 +67,14 @@ public static class Cli
         new("--device") { Description = "cpu, cuda or cuda:N (default: cuda when available)." };
 
     /// <summary>Runs a command; a bad input prints its message (which names the file and the problem) and exits 1.</summary>
-    private static int Guard(Action action)
+    internal static int Guard(Action action)
     {
         try
         {
             action();
             return 0;
         }
-        catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException or FormatException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or FormatException or InvalidOperationException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -13,35 +13,20 @@ public static class MiniWorldCommand
         var seed = new Option<long>("--seed") { Description = "Dataset seed (every image is seeded from seed, split and index).", DefaultValueFactory = _ => 0 };
         var split = new Option<string>("--split") { Description = "train or heldout (separate seed streams).", DefaultValueFactory = _ => "train" };
         var render = new Command("render", "Renders pretraining scenes: images/, masks/ and captions.jsonl.") { output, count, seed, split };
-        render.SetAction(r => Guard(() => WorldSampler.WriteDataset(r.GetValue(output)!, r.GetValue(count), r.GetValue(seed),
+        render.SetAction(r => Cli.Guard(() => WorldSampler.WriteDataset(r.GetValue(output)!, r.GetValue(count), r.GetValue(seed),
             ParseSplit(r.GetValue(split)!), Console.Error.WriteLine)));
 
         var conceptsOut = new Option<string>("--out") { Description = "Output folder (one subfolder per concept, plus concepts.csv).", Required = true };
         var concepts = new Command("concepts", "Writes the personal concepts as DreamBooth subject folders (5 images + masks each).") { conceptsOut };
-        concepts.SetAction(r => Guard(() => PersonalConcepts.WriteSubjects(r.GetValue(conceptsOut)!, Console.Error.WriteLine)));
+        concepts.SetAction(r => Cli.Guard(() => PersonalConcepts.WriteSubjects(r.GetValue(conceptsOut)!, Console.Error.WriteLine)));
 
         var sheetOut = new Option<string>("--out") { Description = "Output folder for samples.png and concepts.png.", Required = true };
         var sheetSeed = new Option<long>("--seed") { Description = "Seed of the sample sheet.", DefaultValueFactory = _ => 0 };
         var zoom = new Option<int>("--zoom") { Description = "Nearest-neighbour zoom.", DefaultValueFactory = _ => 1 };
         var sheet = new Command("contact-sheet", "Writes an 8×8 sheet of pretraining samples and a sheet of the concepts (training images, a generic distractor).")
             { sheetOut, sheetSeed, zoom };
-        sheet.SetAction(r => Guard(() => WriteContactSheets(r.GetValue(sheetOut)!, r.GetValue(sheetSeed), r.GetValue(zoom))));
+        sheet.SetAction(r => Cli.Guard(() => WriteContactSheets(r.GetValue(sheetOut)!, r.GetValue(sheetSeed), r.GetValue(zoom))));
         return new Command("miniworld", "The miniature text-to-image world: datasets, personal concepts, contact sheets.") { render, concepts, sheet };
-    }
-
-    /// <summary>As the CLI's other commands: a bad input prints its message and exits 1.</summary>
-    private static int Guard(Action action)
-    {
-        try
-        {
-            action();
-            return 0;
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
     }
 
     public static WorldSplit ParseSplit(string split) => split.ToLowerInvariant() switch
