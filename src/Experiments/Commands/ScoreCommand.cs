@@ -1,3 +1,4 @@
+using Repro.Experiments.Prompts;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -23,7 +24,7 @@ public static class ScoreCommand
         if (protocol.Masking is not null && (s.ImageMasksDir is null || s.RealMasksDir is null))
             throw new ArgumentException("masking is on: give both --image-masks and --real-masks (a missing mask is an error, never a silent fallback)");
         var watch = Stopwatch.StartNew();
-        var prompts = PromptSet.Read(s.PromptsFile);
+        var prompts = PromptSet.Load(s.PromptsFile);
         var categories = s.CategoriesFile is null ? ConceptCategories.Empty : ConceptCategories.Read(s.CategoriesFile);
         var layout = EvaluationLayout.Discover(s.ImagesDir, s.RealDir, prompts.Count, s.Method,
                                                protocol.Masking is null ? null : s.ImageMasksDir, protocol.Masking is null ? null : s.RealMasksDir);
@@ -80,7 +81,7 @@ public static class ScoreCommand
         var imageMasks = new Option<string?>("--image-masks") { Description = "Masks of the generated images, mirroring --images (same relative path, .png)." };
         var realMasks = new Option<string?>("--real-masks") { Description = "Masks of the real images, mirroring --real (same relative path, .png)." };
         var fill = new Option<string>("--mask-fill") { Description = "Background colour of masked images, R,G,B.", DefaultValueFactory = _ => "0,0,0" };
-        var exclude = new Option<bool>("--exclude-tagged") { Description = "CoRe: leave prompts tagged stylization/outfit out of CLIP-I and DINO." };
+        var exclude = new Option<bool>("--exclude-tagged") { Description = "CoRe: leave prompts marked #exclude-identity (stylization, outfit) out of CLIP-I and DINO." };
         var exif = new Option<bool>("--exif") { Description = "Apply EXIF orientation before scoring (the reference processors do not)." };
         var aggregation = new Option<string>("--aggregation") { Description = "hierarchical (image → prompt → concept → method means) or pooled.", DefaultValueFactory = _ => "hierarchical" };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples (concepts, then prompts).", DefaultValueFactory = _ => 1000 };

@@ -10,7 +10,7 @@ public sealed record EvaluationSettings
     public ConceptRemoval Removal { get; init; } = ConceptRemoval.TokenOnly;
     /// <summary>Foreground masking for CLIP-I/DINO (both real and generated images); null = off.</summary>
     public ForegroundMask? Masking { get; init; }
-    /// <summary>Leave prompts tagged stylization/outfit out of CLIP-I and DINO (CoRe).</summary>
+    /// <summary>Leave prompts marked #exclude-identity (stylization, outfit) out of CLIP-I and DINO (CoRe).</summary>
     public bool ExcludeTaggedPrompts { get; init; }
     /// <summary>Apply EXIF orientation before scoring. Off by default: the reference processors do not.</summary>
     public bool ApplyExifOrientation { get; init; }

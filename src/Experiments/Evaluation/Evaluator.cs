@@ -1,3 +1,4 @@
+using Repro.Experiments.Prompts;
 namespace Repro.Experiments.Evaluation;
 
 /// <summary>
@@ -6,7 +7,7 @@ namespace Repro.Experiments.Evaluation;
 /// </summary>
 public sealed class Evaluator(ClipScorer? clip, IImageEmbedder? dino, EmbeddingCache? cache, EvaluationSettings settings)
 {
-    public IReadOnlyList<ImageScore> Score(EvaluationLayout layout, IReadOnlyList<EvalPrompt> prompts, ConceptCategories categories)
+    public IReadOnlyList<ImageScore> Score(EvaluationLayout layout, IReadOnlyList<PromptTemplate> prompts, ConceptCategories categories)
     {
         if (clip is null && dino is null) throw new ArgumentException("no evaluation model given: pass a CLIP folder, a DINO folder or both");
         var generated = layout.Generated;

@@ -1,3 +1,4 @@
+using Repro.Experiments.Prompts;
 namespace Repro.Experiments.Evaluation;
 
 /// <summary>
@@ -6,7 +7,7 @@ namespace Repro.Experiments.Evaluation;
 /// </summary>
 public static class ScoreAggregator
 {
-    public static IReadOnlyList<SummaryRow> Summarize(IReadOnlyList<ImageScore> scores, IReadOnlyList<EvalPrompt> prompts,
+    public static IReadOnlyList<SummaryRow> Summarize(IReadOnlyList<ImageScore> scores, IReadOnlyList<PromptTemplate> prompts,
                                                       HierarchicalBootstrap bootstrap, bool perPrompt = true)
     {
         var rows = new List<SummaryRow>();

@@ -1,3 +1,4 @@
+using Repro.Experiments.Prompts;
 using System.Globalization;
 using CsvHelper;
 
@@ -6,7 +7,7 @@ namespace Repro.Experiments.Evaluation;
 /// <summary>Writes the per-image scores and the summary (every mean with its interval) as CSV, atomically.</summary>
 public static class ScoreCsv
 {
-    public static void WriteImages(string path, IReadOnlyList<ImageScore> scores, IReadOnlyList<EvalPrompt> prompts) =>
+    public static void WriteImages(string path, IReadOnlyList<ImageScore> scores, IReadOnlyList<PromptTemplate> prompts) =>
         WriteAtomic(path, csv =>
         {
             csv.WriteRecord(["method", "concept", "prompt_index", "prompt", "image", "clip_t", "clip_i", "dino"]);

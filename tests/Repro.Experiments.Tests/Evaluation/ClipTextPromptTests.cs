@@ -1,3 +1,4 @@
+using Repro.Experiments.Prompts;
 using Repro.Experiments.Evaluation;
 using Repro.Tests;
 
@@ -18,7 +19,7 @@ public sealed class ClipTextPromptTests
         int checkedCount = 0;
         foreach (var file in rows.GroupBy(r => r[0]))
         {
-            var prompts = PromptSet.Read(Path.Combine(FixturePaths.RepoRoot, "paper-configs", "prompts", file.Key));
+            var prompts = PromptSet.Load(Path.Combine(FixturePaths.RepoRoot, "paper-configs", "prompts", file.Key));
             var expected = file.ToList();
             Assert.Equal(expected.Count, prompts.Count);
             for (int i = 0; i < prompts.Count; i++)
@@ -46,13 +47,13 @@ public sealed class ClipTextPromptTests
     [Fact]
     public void Tagged_prompts_are_the_published_subset_of_ours()
     {
-        var animate = PromptSet.Read(Path.Combine(FixturePaths.RepoRoot, "paper-configs", "prompts", "core_eval_animate.txt"));
+        var animate = PromptSet.Load(Path.Combine(FixturePaths.RepoRoot, "paper-configs", "prompts", "core_eval_animate.txt"));
         var excluded = animate.Where(p => p.ExcludedFromIdentity).Select(p => p.Index).ToArray();
         Assert.Equal(new[] { 14, 15, 16, 17, 18, 19 }, excluded);
-        Assert.Contains("outfit", animate[16].Tags);
-        var inanimate = PromptSet.Read(Path.Combine(FixturePaths.RepoRoot, "paper-configs", "prompts", "core_eval_inanimate.txt"));
+        Assert.Equal("outfit", animate[16].Change);
+        var inanimate = PromptSet.Load(Path.Combine(FixturePaths.RepoRoot, "paper-configs", "prompts", "core_eval_inanimate.txt"));
         Assert.Equal(6, inanimate.Count(p => p.ExcludedFromIdentity));
-        Assert.All(inanimate.Where(p => p.ExcludedFromIdentity), p => Assert.Equal(["stylization"], p.Tags));
+        Assert.All(inanimate.Where(p => p.ExcludedFromIdentity), p => Assert.Equal("style", p.Change));
     }
 
     [Fact]
@@ -62,9 +63,9 @@ public sealed class ClipTextPromptTests
         File.WriteAllText(path, "# header\na photo of a {}\na photo of nothing\n");
         try
         {
-            var e = Assert.Throws<FormatException>(() => PromptSet.Read(path));
+            var e = Assert.Throws<FormatException>(() => PromptSet.Load(path));
             Assert.Contains(path, e.Message);
-            Assert.Contains("line 3", e.Message);
+            Assert.Contains(":3:", e.Message);
         }
         finally { File.Delete(path); }
     }

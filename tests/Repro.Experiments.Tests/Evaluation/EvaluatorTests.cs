@@ -1,3 +1,4 @@
+using Repro.Experiments.Prompts;
 using Repro.Experiments.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,8 +9,8 @@ namespace Repro.Experiments.Tests.Evaluation;
 public sealed class EvaluatorTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("repro-eval-").FullName;
-    private static readonly IReadOnlyList<EvalPrompt> Prompts =
-        [new(0, "a photo of a {}", []), new(1, "a watercolor painting of a {}", ["stylization"])];
+    private static readonly IReadOnlyList<PromptTemplate> Prompts =
+        [new(0, "a photo of a {}"), new(1, "a watercolor painting of a {}", ExcludedFromIdentity: true, Change: "style")];
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 

@@ -15,7 +15,7 @@ public sealed class ScoreCommandTests : IDisposable
     private string PromptsFile()
     {
         string path = Path.Combine(_dir, "prompts.txt");
-        File.WriteAllText(path, "# test prompts\na photo of a {}\na {} wearing a hat\toutfit\n");
+        File.WriteAllText(path, "# test prompts\na photo of a {}\na {} wearing a hat\t#change=outfit\t#exclude-identity\n");
         return path;
     }
 

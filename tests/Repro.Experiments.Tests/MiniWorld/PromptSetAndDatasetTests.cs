@@ -1,3 +1,4 @@
+using Repro.Experiments.Prompts;
 using System.Text.Json;
 using Repro.Experiments.MiniWorld;
 using Repro.Tests;
@@ -23,7 +24,7 @@ public sealed class PromptSetAndDatasetTests : IDisposable
         var prompts = PromptSet.Load(PromptFile(file));
         Assert.InRange(prompts.Count, min, max);
         Assert.Equal(prompts.Count, prompts.Select(p => p.Template).Distinct().Count());
-        Assert.Equal(excluded, prompts.Count(p => p.ExcludeIdentity));
+        Assert.Equal(excluded, prompts.Count(p => p.ExcludedFromIdentity));
         foreach (var p in prompts)
         {
             Assert.Equal(1, p.Template.Split("{}").Length - 1);
@@ -41,7 +42,7 @@ public sealed class PromptSetAndDatasetTests : IDisposable
         Assert.Throws<FormatException>(() => PromptSet.Load(path));
         File.WriteAllText(path, "a photo of a {}\t#exclude-identity\t#change=style\n");
         var p = Assert.Single(PromptSet.Load(path));
-        Assert.True(p.ExcludeIdentity);
+        Assert.True(p.ExcludedFromIdentity);
         Assert.Equal("a photo of a sks cat", p.Format("sks cat"));
     }
 
