@@ -40,7 +40,7 @@ public sealed class Progress(string stage, int total, Action<string> log, TimeSp
 }
 
 /// <summary>
-/// The loss curve of a stage as CSV (step, lr, each term, total, rss_mb). On resume the rows after the checkpoint's step
+/// The loss curve of a stage as CSV (step, lr, each term, total, then diagnostics such as embedding_norm and rss_mb). On resume the rows after the checkpoint's step
 /// are dropped, so a resumed run's file equals an uninterrupted one's.
 /// </summary>
 public sealed class LossLog(string path)
@@ -59,13 +59,13 @@ public sealed class LossLog(string path)
         File.Move(temp, Path, overwrite: true);
     }
 
-    public void Append(int step, double lr, IReadOnlyDictionary<string, double> terms, double total, double rssMb)
+    public void Append(int step, double lr, IReadOnlyDictionary<string, double> terms, double total, IReadOnlyDictionary<string, double> diagnostics)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         bool header = !File.Exists(Path) || new FileInfo(Path).Length == 0;
         using var writer = File.AppendText(Path);
-        if (header) writer.WriteLine(string.Join(',', new[] { "step", "lr" }.Concat(terms.Keys).Concat(["total", "rss_mb"])));
-        var values = new[] { lr }.Concat(terms.Values).Concat([total, rssMb]).Select(v => v.ToString("R", CultureInfo.InvariantCulture));
+        if (header) writer.WriteLine(string.Join(',', new[] { "step", "lr" }.Concat(terms.Keys).Concat(["total"]).Concat(diagnostics.Keys)));
+        var values = new[] { lr }.Concat(terms.Values).Concat([total]).Concat(diagnostics.Values).Select(v => v.ToString("R", CultureInfo.InvariantCulture));
         writer.WriteLine(step.ToString(CultureInfo.InvariantCulture) + "," + string.Join(',', values));
     }
 

@@ -63,7 +63,7 @@ public static class StageRunner
             double lr = s.LearningRateAt(step);
             last = TrainStep(m, s, c, adam, generator, step, lr);
             rescale?.AfterOptimizerStep(m.Embedding, step);
-            lossLog.Append(step, lr, last, last.Values.Sum(), ProcessMemory.RssBytes() / 1048576.0);
+            lossLog.Append(step, lr, last, last.Values.Sum(), Diagnostics(m, s));
             progress.Report(step, last, lr);
             if (c.CheckpointEvery > 0 && step % c.CheckpointEvery == 0 && step < s.Steps)
                 checkpoints.Save(step, State(parameters, adam, generator, rescale), Meta(s, config, adam));
@@ -72,6 +72,17 @@ public static class StageRunner
         var result = Finish(m, s, c, watch.Elapsed.TotalSeconds, progress.StepsPerSecond, last);
         checkpoints.DeleteAll();
         return result;
+    }
+
+    private static Dictionary<string, double> Diagnostics(TrainingModels m, Stage s)
+    {
+        var values = new Dictionary<string, double>();
+        if (s.TrainsEmbedding)
+            using (no_grad())
+            using (var norm = m.Embedding.norm())
+                values["embedding_norm"] = norm.item<float>();
+        values["rss_mb"] = ProcessMemory.RssBytes() / 1048576.0;
+        return values;
     }
 
     private static Dictionary<string, double> TrainStep(TrainingModels m, Stage s, StageContext c, AdamW adam, Generator generator, int step, double lr)

@@ -38,8 +38,19 @@ public sealed class TrainingRun : IDisposable
     public ConceptImages Data { get; }
     public IReadOnlyList<StageResult> Results => _results;
 
-    public static TrainingRun Start(string method, object config, ConceptSettings concept, Action<string> log) =>
-        Start(method, config, concept, log, new RunHooks());
+    /// <summary>Starts a run, lets the method train its stages, writes the manifest; returns it.</summary>
+    public static JsonObject Execute(string method, object config, ConceptSettings concept, Action<string> log, Action<TrainingRun> train) =>
+        Execute(method, config, concept, log, train, new RunHooks());
+
+    internal static JsonObject Execute(string method, object config, ConceptSettings concept, Action<string> log, Action<TrainingRun> train, RunHooks hooks)
+    {
+        using var run = Start(method, config, concept, log, hooks);
+        train(run);
+        return run.Finish();
+    }
+
+    /// <summary>The prompt of a template for this run's token and category.</summary>
+    public string Prompt(string template) => PromptTemplates.Fill(template, Concept.Token, Concept.Category);
 
     internal static TrainingRun Start(string method, object config, ConceptSettings concept, Action<string> log, RunHooks hooks)
     {

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Repro.Experiments.Training;
+
+namespace Repro.Experiments.Methods;
+
+/// <summary>
+/// Every trainable method and ablation as a named preset: a method, its typed default config, and a JSON patch of
+/// values (ablations are configuration, never code). A run's config = defaults ⊕ preset patch ⊕ user overrides
+/// (a JSON file, e.g. a paper-configs row with scaled-down schedules) ⊕ command-line concept settings.
+/// </summary>
+public static class MethodPresets
+{
+    private sealed record Method(Type ConfigType, Func<object> Defaults, Func<object, Action<string>, JsonObject> Run);
+
+    private static readonly Dictionary<string, Method> Methods = new()
+    {
+        [TextualInversion.Name] = Of<TextualInversionConfig>(TextualInversion.Run),
+        [DreamBooth.Name] = Of<DreamBoothConfig>(DreamBooth.Run),
+        [TextualInversionDreamBooth.Name] = Of<TextualInversionDreamBoothConfig>(TextualInversionDreamBooth.Run),
+        [CustomDiffusion.Name] = Of<CustomDiffusionConfig>(CustomDiffusion.Run),
+        [AttnDreamBooth.Name] = Of<AttnDreamBoothConfig>(AttnDreamBooth.Run),
+        [CoRe.Name] = Of<CoReConfig>(CoRe.Run),
+        [CoReTestTimeOptimization.Name] = Of<CoReTestTimeConfig>(CoReTestTimeOptimization.Run),
+    };
+
+    /// <summary>Preset name → (method, patch).</summary>
+    public static readonly IReadOnlyDictionary<string, (string Method, string Patch)> Presets = new Dictionary<string, (string, string)>
+    {
+        ["ti"] = (TextualInversion.Name, "{}"),
+        ["dreambooth"] = (DreamBooth.Name, "{}"),
+        ["dreambooth-no-prior"] = (DreamBooth.Name, """{"priorLambda": 0, "steps": 400}"""),
+        ["ti-db"] = (TextualInversionDreamBooth.Name, "{}"),
+        ["custom-diffusion"] = (CustomDiffusion.Name, "{}"),
+        ["adb"] = (AttnDreamBooth.Name, "{}"),
+        ["adb-fast"] = (AttnDreamBooth.Name, """{"stage3": {"steps": 200, "learningRate": 1e-5, "batchSize": 4}}"""),
+        ["adb-no-stage1"] = (AttnDreamBooth.Name, """{"stage1": {"steps": 0}}"""),
+        ["adb-no-stage2"] = (AttnDreamBooth.Name, """{"stage2": {"steps": 0}}"""),
+        ["adb-no-stage3"] = (AttnDreamBooth.Name, """{"stage3": {"steps": 0}}"""),
+        ["adb-no-reg"] = (AttnDreamBooth.Name,
+            """{"stage1": {"lambdaMean": 0, "lambdaVariance": 0}, "stage2": {"lambdaMean": 0, "lambdaVariance": 0}, "stage3": {"lambdaMean": 0, "lambdaVariance": 0}}"""),
+        ["core"] = (CoRe.Name, "{}"),
+        ["core-no-cer"] = (CoRe.Name, """{"lambdaEmbedding": 0}"""),
+        ["core-no-car"] = (CoRe.Name, """{"lambdaAttention": 0}"""),
+        ["core-no-rescale"] = (CoRe.Name, """{"rescaleStart": null, "rescaleStop": null}"""),
+        ["core-tto"] = (CoReTestTimeOptimization.Name, "{}"),
+    };
+
+    private static Method Of<T>(Func<T, Action<string>, JsonObject> run) where T : new() =>
+        new(typeof(T), () => new T(), (config, log) => run((T)config, log));
+
+    /// <summary>The resolved config of a preset with optional overrides (JSON objects merged key by key).</summary>
+    public static object Resolve(string preset, params JsonObject?[] overrides)
+    {
+        if (!Presets.TryGetValue(preset, out var entry))
+            throw new ArgumentException($"unknown preset '{preset}' (choose {string.Join(", ", Presets.Keys)})");
+        var method = Methods[entry.Method];
+        var node = JsonSerializer.SerializeToNode(method.Defaults(), method.ConfigType, StageRunner.Json)!.AsObject();
+        Merge(node, JsonNode.Parse(entry.Patch)!.AsObject());
+        foreach (var patch in overrides) if (patch is not null) Merge(node, patch, preset);
+        return node.Deserialize(method.ConfigType, StageRunner.Json) ?? throw new InvalidDataException($"preset '{preset}': empty config");
+    }
+
+    public static string MethodOf(string preset) => Presets.TryGetValue(preset, out var e) ? e.Method : throw new ArgumentException($"unknown preset '{preset}'");
+
+    /// <summary>Runs a resolved config (from <see cref="Resolve"/>) with its method.</summary>
+    public static JsonObject Run(string preset, object config, Action<string> log) => Methods[MethodOf(preset)].Run(config, log);
+
+    /// <summary>Writes <paramref name="patch"/> into <paramref name="target"/>; unknown keys are errors naming them (typos never pass silently).</summary>
+    public static void Merge(JsonObject target, JsonObject patch, string? source = null)
+    {
+        foreach (var (key, value) in patch.ToList())
+        {
+            string? existing = target.Select(kv => kv.Key).FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
+            if (existing is null) throw new ArgumentException($"{source ?? "config"}: unknown key '{key}' (known: {string.Join(", ", target.Select(kv => kv.Key))})");
+            if (value is JsonObject child && target[existing] is JsonObject into) Merge(into, child, source);
+            else target[existing] = value?.DeepClone();
+        }
+    }
+}
