@@ -9,7 +9,7 @@ public static class Cli
 {
     public static int Run(string[] args)
     {
-        var root = new RootCommand("Repro: AttnDreamBooth and CoRe reproduced on TorchSharp.") { Generate(), Bench() };
+        var root = new RootCommand("Repro: AttnDreamBooth and CoRe reproduced on TorchSharp.") { Generate(), Bench(), MethodCommands.Train(), MethodCommands.Tto(), MethodCommands.Sample(), MethodCommands.Attention() };
         return root.Parse(args).Invoke();
     }
 
@@ -54,14 +54,14 @@ public static class Cli
             Console.WriteLine($"forward+backward+AdamW step: median {result.Step.MedianMs:F1} ms  min {result.Step.MinMs:F1} ms  (n={result.Step.Count})");
             Console.WriteLine($"peak RSS {result.PeakRssBytes / (1024.0 * 1024.0):F0} MiB");
         }));
-        return new Command("bench", "Benchmarks.") { unet };
+        return new Command("bench", "Benchmarks.") { unet, MethodBenchmark.Command() };
     }
 
     private static Option<string?> DeviceOption() =>
         new("--device") { Description = "cpu, cuda or cuda:N (default: cuda when available)." };
 
     /// <summary>Runs a command; a bad input prints its message (which names the file and the problem) and exits 1.</summary>
-    private static int Guard(Action action)
+    internal static int Guard(Action action)
     {
         try
         {

@@ -11,17 +11,17 @@ namespace Repro.Experiments.Methods;
 /// </summary>
 public static class MethodPresets
 {
-    private sealed record Method(Type ConfigType, Func<object> Defaults, Func<object, Action<string>, JsonObject> Run);
+    private sealed record Method(Type ConfigType, Func<object> Defaults, Func<object, Action<string>, RunHooks, JsonObject> Run);
 
     private static readonly Dictionary<string, Method> Methods = new()
     {
-        [TextualInversion.Name] = Of<TextualInversionConfig>(TextualInversion.Run),
-        [DreamBooth.Name] = Of<DreamBoothConfig>(DreamBooth.Run),
-        [TextualInversionDreamBooth.Name] = Of<TextualInversionDreamBoothConfig>(TextualInversionDreamBooth.Run),
-        [CustomDiffusion.Name] = Of<CustomDiffusionConfig>(CustomDiffusion.Run),
-        [AttnDreamBooth.Name] = Of<AttnDreamBoothConfig>(AttnDreamBooth.Run),
-        [CoRe.Name] = Of<CoReConfig>(CoRe.Run),
-        [CoReTestTimeOptimization.Name] = Of<CoReTestTimeConfig>(CoReTestTimeOptimization.Run),
+        [TextualInversion.Name] = Of<TextualInversionConfig>(TextualInversion.Name, c => c.Concept, TextualInversion.Train),
+        [DreamBooth.Name] = Of<DreamBoothConfig>(DreamBooth.Name, c => c.Concept, DreamBooth.Train),
+        [TextualInversionDreamBooth.Name] = Of<TextualInversionDreamBoothConfig>(TextualInversionDreamBooth.Name, c => c.Concept, TextualInversionDreamBooth.Train),
+        [CustomDiffusion.Name] = Of<CustomDiffusionConfig>(CustomDiffusion.Name, c => c.Concept, CustomDiffusion.Train),
+        [AttnDreamBooth.Name] = Of<AttnDreamBoothConfig>(AttnDreamBooth.Name, c => c.Concept, AttnDreamBooth.Train),
+        [CoRe.Name] = Of<CoReConfig>(CoRe.Name, c => c.Concept, CoRe.Train),
+        [CoReTestTimeOptimization.Name] = Of<CoReTestTimeConfig>(CoReTestTimeOptimization.Name, c => c.Concept, CoReTestTimeOptimization.Train),
     };
 
     /// <summary>Preset name → (method, patch).</summary>
@@ -46,8 +46,8 @@ public static class MethodPresets
         ["core-tto"] = (CoReTestTimeOptimization.Name, "{}"),
     };
 
-    private static Method Of<T>(Func<T, Action<string>, JsonObject> run) where T : new() =>
-        new(typeof(T), () => new T(), (config, log) => run((T)config, log));
+    private static Method Of<T>(string name, Func<T, ConceptSettings> concept, Action<TrainingRun, T> train) where T : new() =>
+        new(typeof(T), () => new T(), (config, log, hooks) => TrainingRun.Execute(name, config, concept((T)config), log, run => train(run, (T)config), hooks));
 
     /// <summary>The resolved config of a preset with optional overrides (JSON objects merged key by key).</summary>
     public static object Resolve(string preset, params JsonObject?[] overrides)
@@ -64,7 +64,9 @@ public static class MethodPresets
     public static string MethodOf(string preset) => Presets.TryGetValue(preset, out var e) ? e.Method : throw new ArgumentException($"unknown preset '{preset}'");
 
     /// <summary>Runs a resolved config (from <see cref="Resolve"/>) with its method.</summary>
-    public static JsonObject Run(string preset, object config, Action<string> log) => Methods[MethodOf(preset)].Run(config, log);
+    public static JsonObject Run(string preset, object config, Action<string> log) => Run(preset, config, log, new RunHooks());
+
+    internal static JsonObject Run(string preset, object config, Action<string> log, RunHooks hooks) => Methods[MethodOf(preset)].Run(config, log, hooks);
 
     /// <summary>Writes <paramref name="patch"/> into <paramref name="target"/>; unknown keys are errors naming them (typos never pass silently).</summary>
     public static void Merge(JsonObject target, JsonObject patch, string? source = null)

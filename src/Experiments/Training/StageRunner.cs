@@ -61,9 +61,12 @@ public static class StageRunner
         for (int step = start + 1; step <= s.Steps; step++)
         {
             double lr = s.LearningRateAt(step);
+            long started = Stopwatch.GetTimestamp();
             last = TrainStep(m, s, c, adam, generator, step, lr);
             rescale?.AfterOptimizerStep(m.Embedding, step);
-            lossLog.Append(step, lr, last, last.Values.Sum(), Diagnostics(m, s));
+            var diagnostics = Diagnostics(m, s);
+            diagnostics["step_seconds"] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            lossLog.Append(step, lr, last, last.Values.Sum(), diagnostics);
             progress.Report(step, last, lr);
             if (c.CheckpointEvery > 0 && step % c.CheckpointEvery == 0 && step < s.Steps)
                 checkpoints.Save(step, State(parameters, adam, generator, rescale), Meta(s, config, adam));
