@@ -19,13 +19,13 @@ public static class MethodBenchmark
 {
     private static readonly (string Preset, string Patch, string[] Stages)[] Rows =
     [
-        ("ti", """{"steps": S}""", ["embedding"]),
-        ("dreambooth", """{"steps": S}""", ["unet"]),
-        ("ti-db", """{"steps": S}""", ["joint"]),
-        ("custom-diffusion", """{"steps": S}""", ["kv-embedding"]),
-        ("adb", """{"stage1": {"steps": S}, "stage2": {"steps": S}, "stage3": {"steps": S}}""", ["stage1-embedding", "stage2-cross-attention", "stage3-unet"]),
-        ("adb-fast", """{"stage1": {"steps": 0}, "stage2": {"steps": 0}, "stage3": {"steps": S}}""", ["stage3-unet"]),
-        ("core", """{"stage1Steps": S, "stage2Steps": S, "rescaleStart": 1, "rescaleStop": S}""", ["stage1-embedding", "stage2-unet"]),
+        ("ti", """{"steps": #S#}""", ["embedding"]),
+        ("dreambooth", """{"steps": #S#}""", ["unet"]),
+        ("ti-db", """{"steps": #S#}""", ["joint"]),
+        ("custom-diffusion", """{"steps": #S#}""", ["kv-embedding"]),
+        ("adb", """{"stage1": {"steps": #S#}, "stage2": {"steps": #S#}, "stage3": {"steps": #S#}}""", ["stage1-embedding", "stage2-cross-attention", "stage3-unet"]),
+        ("adb-fast", """{"stage1": {"steps": 0}, "stage2": {"steps": 0}, "stage3": {"steps": #S#}}""", ["stage3-unet"]),
+        ("core", """{"stage1Steps": #S#, "stage2Steps": #S#, "rescaleStart": 1, "rescaleStop": #S#}""", ["stage1-embedding", "stage2-unet"]),
     ];
 
     public static Command Command()
@@ -70,7 +70,7 @@ public static class MethodBenchmark
         foreach (var (preset, patch, stages) in Rows)
         {
             var (concept, output) = World(work, preset, threads);
-            var config = MethodPresets.Resolve(preset, JsonNode.Parse(patch.Replace("S", (steps + warmup).ToString(CultureInfo.InvariantCulture)))!.AsObject(), ConceptPatch(concept));
+            var config = MethodPresets.Resolve(preset, JsonNode.Parse(patch.Replace("#S#", (steps + warmup).ToString(CultureInfo.InvariantCulture)))!.AsObject(), ConceptPatch(concept));
             var manifest = MethodPresets.Run(preset, config, Console.Error.WriteLine);
             foreach (string stage in stages)
             {

@@ -20,11 +20,14 @@ public static class ClassImageGenerator
         // The pipeline borrows the live modules (not disposed here); the UNet is the base one at this point.
         var pipeline = new StableDiffusionPipeline(m.Tokenizer, m.TextEncoder, m.UNet, m.Vae, scheduler, m.Device);
         var progress = new Progress("class-images", count, log);
-        for (int k = existing; k < count; k++)
+        m.WithFrozenInFloat32(() =>
         {
-            using var image = pipeline.Generate([classPrompt], new GenerationOptions { Steps = steps, Seed = seed + k });
-            ImageIO.SavePng(image[0], Path.Combine(folder, $"class_{k:D4}.png"));
-            progress.Report(k + 1, new Dictionary<string, double>(), 0);
-        }
+            for (int k = existing; k < count; k++)
+            {
+                using var image = pipeline.Generate([classPrompt], new GenerationOptions { Steps = steps, Seed = seed + k });
+                ImageIO.SavePng(image[0], Path.Combine(folder, $"class_{k:D4}.png"));
+                progress.Report(k + 1, new Dictionary<string, double>(), 0);
+            }
+        });
     }
 }

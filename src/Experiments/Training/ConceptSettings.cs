@@ -34,6 +34,11 @@ public sealed record ConceptSettings
     /// <summary>Torch intra-op threads (null = torch's default).</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Validation image every N steps of every stage (0 = none) with <see cref="ValidationPrompt"/> (null = the stage's prompt).</summary>
+    public int ValidationEvery { get; init; }
+
+    public string? ValidationPrompt { get; init; }
+
     /// <summary>Images per class prompt generated for prior preservation (DreamBooth default 200, as its script).</summary>
     public int ClassImages { get; init; } = 200;
 

@@ -19,6 +19,7 @@ public sealed record StageContext(string Folder, long Seed, ConceptImages Data, 
 {
     public int CheckpointEvery { get; init; } = 50;
     public int CheckpointsTotalLimit { get; init; } = 1;
+    public Validation? Validation { get; init; }
 
     /// <summary>Test seam: rewrites a term (step, name, value) before the finiteness check, e.g. to inject a NaN.</summary>
     internal Func<int, string, Tensor, Tensor>? TermHook { get; init; }
@@ -68,6 +69,7 @@ public static class StageRunner
             diagnostics["step_seconds"] = Stopwatch.GetElapsedTime(started).TotalSeconds;
             lossLog.Append(step, lr, last, last.Values.Sum(), diagnostics);
             progress.Report(step, last, lr);
+            if (c.Validation?.Due(step, s.Steps) == true) c.Validation.Run(m, s, step, c.Folder);
             if (c.CheckpointEvery > 0 && step % c.CheckpointEvery == 0 && step < s.Steps)
                 checkpoints.Save(step, State(parameters, adam, generator, rescale), Meta(s, config, adam));
             if (c.StopAfterStep == step) throw new OperationCanceledException($"{s.Name}: stopped after step {step}");

@@ -97,6 +97,23 @@ public sealed class TrainingModels : IDisposable
     /// <summary>Writes the current vector into the token table (what a diffusers pipeline loads).</summary>
     public void CommitEmbedding() => TextEncoder.SetTokenEmbedding(PlaceholderId, Embedding.detach());
 
+    /// <summary>
+    /// Runs <paramref name="action"/> (sampling through the pipeline, which expects one dtype) with the frozen modules in
+    /// fp32; fp16/bf16 → fp32 → back is exact, so training is unaffected.
+    /// </summary>
+    public void WithFrozenInFloat32(Action action)
+    {
+        if (FrozenDtype == ScalarType.Float32) { action(); return; }
+        TextEncoder.to(ScalarType.Float32);
+        Vae.to(ScalarType.Float32);
+        try { action(); }
+        finally
+        {
+            TextEncoder.to(FrozenDtype);
+            Vae.to(FrozenDtype);
+        }
+    }
+
     /// <summary>Token ids (B, 77) padded as the pipelines tokenize.</summary>
     public Tensor Tokenize(IReadOnlyList<string> prompts)
     {

@@ -77,6 +77,7 @@ public sealed class TrainingRun : IDisposable
                                        stage.Prior is { } prior ? ClassImagesFor(prior) : null, _log)
         {
             CheckpointEvery = Concept.CheckpointEvery, CheckpointsTotalLimit = Concept.CheckpointsTotalLimit,
+            Validation = Concept.ValidationEvery > 0 ? new Validation(Concept.ValidationEvery, Concept.ValidationPrompt, Seed: Concept.Seed) : null,
             TermHook = _hooks.TermHook, StopAfterStep = _hooks.StopInStage == stage.Name ? _hooks.StopAfterStep : null,
         };
         var result = StageRunner.Run(Models, stage, context);

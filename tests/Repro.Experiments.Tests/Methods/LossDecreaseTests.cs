@@ -27,7 +27,7 @@ public sealed class LossDecreaseTests
         return (before, after);
     }
 
-    public static TheoryData<string> Stages() => ["ti", "adb-stage1", "adb-stage2", "adb-stage3", "ti-db", "custom-diffusion", "core-stage1", "core-tto"];
+    public static TheoryData<string> Stages() => ["ti", "dreambooth", "adb-stage1", "adb-stage2", "adb-stage3", "ti-db", "custom-diffusion", "core-stage1", "core-tto"];
 
     [Theory]
     [MemberData(nameof(Stages))]
@@ -37,6 +37,7 @@ public sealed class LossDecreaseTests
         Stage stage = name switch
         {
             "ti" => new("ti", TrainableSet.Embedding, 12, 5e-2, 2, "a photo of a {}"),
+            "dreambooth" => new("db", TrainableSet.UNet, 12, 1e-3, 2, "a photo of a {} {category}"),
             "adb-stage1" => new("s1", TrainableSet.Embedding, 12, 5e-2, 2, "a photo of a {} {category}") { AttentionRegularizer = new AttnDreamBoothEq2(0.1, 0) },
             "adb-stage2" => new("s2", TrainableSet.CrossAttention, 12, 3e-3, 2, "a photo of a {} {category}") { AttentionRegularizer = new AttnDreamBoothEq2(2, 5) },
             "adb-stage3" => new("s3", TrainableSet.UNet, 12, 1e-3, 2, "a photo of a {} {category}") { AttentionRegularizer = new AttnDreamBoothEq2(2, 5) },

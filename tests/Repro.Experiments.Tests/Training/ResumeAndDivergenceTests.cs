@@ -39,6 +39,19 @@ public sealed class ResumeAndDivergenceTests
     }
 
     [Fact]
+    public void Validation_images_are_written_without_changing_the_result()
+    {
+        string plain = TinyWorld.TempFolder("plain"), validated = TinyWorld.TempFolder("validated");
+        var c = new TextualInversionConfig { Steps = 3, BatchSize = 1, GradientAccumulation = 1 };
+        TextualInversion.Run(c with { Concept = TinyWorld.Concept(plain) }, _ => { });
+        TextualInversion.Run(c with { Concept = TinyWorld.Concept(validated) with { ValidationEvery = 2 } }, _ => { });
+        Assert.Equal(File.ReadAllBytes(Path.Combine(plain, "learned_embeds.safetensors")), File.ReadAllBytes(Path.Combine(validated, "learned_embeds.safetensors")));
+        Assert.Equal(new[] { "step-2.png", "step-3.png" }, Directory.GetFiles(Path.Combine(validated, "embedding", "validation")).Select(Path.GetFileName).Order());
+        Directory.Delete(plain, true);
+        Directory.Delete(validated, true);
+    }
+
+    [Fact]
     public void A_nan_loss_stops_the_run_naming_the_step_and_the_term()
     {
         string output = TinyWorld.TempFolder("nan");
