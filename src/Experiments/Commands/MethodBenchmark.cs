@@ -26,6 +26,7 @@ public static class MethodBenchmark
         ("adb", """{"stage1": {"steps": #S#}, "stage2": {"steps": #S#}, "stage3": {"steps": #S#}}""", ["stage1-embedding", "stage2-cross-attention", "stage3-unet"]),
         ("adb-fast", """{"stage1": {"steps": 0}, "stage2": {"steps": 0}, "stage3": {"steps": #S#}}""", ["stage3-unet"]),
         ("core", """{"stage1Steps": #S#, "stage2Steps": #S#, "rescaleStart": 1, "rescaleStop": #S#}""", ["stage1-embedding", "stage2-unet"]),
+        ("core-tto", """{"steps": #S#, "prompt": "a {} playing the guitar", "embeds": "#RUNS#/core/learned_embeds.safetensors", "unet": "#RUNS#/core/stage2-unet/unet"}""", ["tto"]),
     ];
 
     public static Command Command()
@@ -70,7 +71,7 @@ public static class MethodBenchmark
         foreach (var (preset, patch, stages) in Rows)
         {
             var (concept, output) = World(work, preset, threads);
-            var config = MethodPresets.Resolve(preset, JsonNode.Parse(patch.Replace("#S#", (steps + warmup).ToString(CultureInfo.InvariantCulture)))!.AsObject(), ConceptPatch(concept));
+            var config = MethodPresets.Resolve(preset, JsonNode.Parse(patch.Replace("#S#", (steps + warmup).ToString(CultureInfo.InvariantCulture)).Replace("#RUNS#", Path.Combine(work, "runs")))!.AsObject(), ConceptPatch(concept));
             var manifest = MethodPresets.Run(preset, config, Console.Error.WriteLine);
             foreach (string stage in stages)
             {
