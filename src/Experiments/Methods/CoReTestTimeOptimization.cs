@@ -43,7 +43,11 @@ public static class CoReTestTimeOptimization
         var (token, vector) = TrainingOutputs.LoadEmbedding(c.Embeds);
         if (token != run.Models.Token) throw new ArgumentException($"{c.Embeds}: holds token '{token}', the run uses '{run.Models.Token}'");
         using (vector) run.Models.SetEmbedding(vector);
-        if (c.UNet.Length > 0) Model.IO.StateDictLoader.Load(run.Models.UNet, Path.Combine(c.UNet, TrainingOutputs.UNetWeightsFile));
+        if (c.UNet.Length > 0)
+        {
+            Model.IO.StateDictLoader.Load(run.Models.UNet, Path.Combine(c.UNet, TrainingOutputs.UNetWeightsFile));
+            run.StartingUNet = c.UNet;
+        }
         run.Train(new Stage("tto", TrainableSet.Embedding, c.Steps, c.LearningRate, c.BatchSize, run.Prompt(c.Prompt))
         {
             DiffusionWeight = 0,

@@ -38,6 +38,9 @@ public sealed class TrainingRun : IDisposable
     public ConceptImages Data { get; }
     public IReadOnlyList<StageResult> Results => _results;
 
+    /// <summary>A fine-tuned unet/ folder the run started from (CoRe TTO); the manifest names it when no stage trains the UNet.</summary>
+    public string? StartingUNet { get; set; }
+
     /// <summary>Starts a run, lets the method train its stages, writes the manifest; returns it.</summary>
     public static JsonObject Execute(string method, object config, ConceptSettings concept, Action<string> log, Action<TrainingRun> train) =>
         Execute(method, config, concept, log, train, new RunHooks());
@@ -119,7 +122,7 @@ public sealed class TrainingRun : IDisposable
             ["outputs"] = new JsonObject
             {
                 ["embeds"] = Path.GetFullPath(embeds),
-                ["unet"] = _results.LastOrDefault(r => r.UNet is not null)?.UNet is { } u ? Path.GetFullPath(u) : null,
+                ["unet"] = (_results.LastOrDefault(r => r.UNet is not null)?.UNet ?? StartingUNet) is { } u ? Path.GetFullPath(u) : null,
                 ["token"] = Models.Token,
                 ["category"] = Concept.Category,
                 ["model"] = Path.GetFullPath(Concept.Model),

@@ -73,6 +73,7 @@ public sealed class SamplingTests : IDisposable
                                  "--device", "cpu", "--config", WriteJson("""{"steps": 2, "batchSize": 1}""")]));
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "run.json")))!;
         Assert.Equal("core-tto", manifest["method"]!.GetValue<string>());
+        Assert.Equal(Path.GetFullPath(Path.Combine(run, "stage2-unet", "unet")), manifest["outputs"]!["unet"]!.GetValue<string>());
         var columns = File.ReadLines(Path.Combine(output, "tto", "loss.csv")).First().Split(',');
         Assert.Contains("context_embedding", columns);
         Assert.Contains("context_attention", columns);
