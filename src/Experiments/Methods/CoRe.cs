@@ -10,7 +10,8 @@ namespace Repro.Experiments.Methods;
 /// </summary>
 public sealed record CoReConfig
 {
-    public ConceptSettings Concept { get; init; } = new();
+    /// <summary>The CoRe scripts pass --seed 2147483647.</summary>
+    public ConceptSettings Concept { get; init; } = new() { Seed = 2147483647 };
     public string Prompt { get; init; } = "a photo of a {}";
 
     /// <summary>core_reg_animate.txt or core_reg_inanimate.txt (by concept type), or any file of "{}" templates.</summary>

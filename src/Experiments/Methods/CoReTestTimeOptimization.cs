@@ -10,7 +10,8 @@ namespace Repro.Experiments.Methods;
 /// </summary>
 public sealed record CoReTestTimeConfig
 {
-    public ConceptSettings Concept { get; init; } = new();
+    /// <summary>The CoRe scripts pass --seed 2147483647.</summary>
+    public ConceptSettings Concept { get; init; } = new() { Seed = 2147483647 };
 
     /// <summary>The target prompt with "{}" for the concept, e.g. "a {} playing the guitar".</summary>
     public string Prompt { get; init; } = "";

@@ -58,6 +58,7 @@ public sealed class DataAndConfigTests
         var core = (CoReConfig)MethodPresets.Resolve("core");
         Assert.Equal((300, 5e-3, 6, 1.5e-4, 0.05, 120, 180), (core.Stage1Steps, core.Stage1LearningRate, core.Stage1BatchSize, core.LambdaEmbedding, core.LambdaAttention, core.RescaleStart!.Value, core.RescaleStop!.Value));
         Assert.Equal((1000, 2e-6, 4), (core.Stage2Steps, core.Stage2LearningRate, core.Stage2BatchSize));
+        Assert.Equal(2147483647, core.Concept.Seed);
         Assert.Null(((CoReConfig)MethodPresets.Resolve("core-no-rescale")).RescaleStart);
         Assert.Equal(0, ((CoReConfig)MethodPresets.Resolve("core-no-cer")).LambdaEmbedding);
         var tidb = (TextualInversionDreamBoothConfig)MethodPresets.Resolve("ti-db");
