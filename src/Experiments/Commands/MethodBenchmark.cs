@@ -35,11 +35,12 @@ public static class MethodBenchmark
         var warmup = new Option<int>("--warmup") { Description = "Untimed first steps per stage.", DefaultValueFactory = _ => 2 };
         var threads = new Option<int>("--threads") { Description = "Torch intra-op threads.", DefaultValueFactory = _ => 2 };
         var memory = new Option<int>("--memory-steps") { Description = "Also run ADB and CoRe stage 1 at batch 1 for this many steps and report RSS (0 = skip).", DefaultValueFactory = _ => 0 };
+        var only = new Option<string[]>("--preset") { Description = "Only these rows (repeatable; default: all)." };
         var work = new Option<string>("--work") { Description = "Scratch folder.", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "repro-bench-methods") };
-        var command = new Command("methods", "Seconds per step of each method/stage on the tiny random UNet (CPU), as a Markdown table.") { steps, warmup, threads, memory, work };
+        var command = new Command("methods", "Seconds per step of each method/stage on the tiny random UNet (CPU), as a Markdown table.") { steps, warmup, threads, memory, only, work };
         command.SetAction(r => Cli.Guard(() =>
         {
-            Console.WriteLine(Table(r.GetValue(work)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads)));
+            Console.WriteLine(Table(r.GetValue(work)!, r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads), r.GetValue(only) ?? []));
             if (r.GetValue(memory) > 0) Console.WriteLine(Memory(r.GetValue(work)!, r.GetValue(memory), r.GetValue(threads)));
         }));
         return command;
@@ -65,10 +66,10 @@ public static class MethodBenchmark
     private static JsonObject ConceptPatch(ConceptSettings c) =>
         (JsonObject)System.Text.Json.JsonSerializer.SerializeToNode(new { concept = c }, StageRunner.Json)!;
 
-    public static string Table(string work, int steps, int warmup, int threads)
+    public static string Table(string work, int steps, int warmup, int threads, IReadOnlyCollection<string> only)
     {
         var sb = new StringBuilder("| method | stage | batch | s/step (median) | min |\n|---|---|---|---|---|\n");
-        foreach (var (preset, patch, stages) in Rows)
+        foreach (var (preset, patch, stages) in Rows.Where(r => only.Count == 0 || only.Contains(r.Preset)))
         {
             var (concept, output) = World(work, preset, threads);
             var config = MethodPresets.Resolve(preset, JsonNode.Parse(patch.Replace("#S#", (steps + warmup).ToString(CultureInfo.InvariantCulture)).Replace("#RUNS#", Path.Combine(work, "runs")))!.AsObject(), ConceptPatch(concept));
