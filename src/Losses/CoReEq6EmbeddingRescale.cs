@@ -35,6 +35,13 @@ public sealed class CoReEq6EmbeddingRescale(int startStep, int stopStep) : IDisp
         embedding.copy_(Rescale(embedding, recordedNorm));
     }
 
+    /// <summary>Restores the recorded norm from a checkpoint (null = none recorded yet), so a resumed run rescales bit-identically.</summary>
+    public void RestoreNorm(Tensor? norm)
+    {
+        recordedNorm?.Dispose();
+        recordedNorm = norm?.detach().clone().DetachFromDisposeScope();
+    }
+
     /// <summary>The pure rule: v · s / ‖v‖₂ (direction kept, norm s).</summary>
     public static Tensor Rescale(Tensor embedding, Tensor norm)
     {
