@@ -19,6 +19,8 @@ public static class Cli
             MethodCommands.Attention(),
             ScoreCommand.Create(Guard),
             MiniWorldCommand.Create(),
+            TableCommand.Create(),
+            TableCommand.Slurm(),
         };
         return root.Parse(args).Invoke();
     }

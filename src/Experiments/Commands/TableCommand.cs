@@ -1,0 +1,100 @@
+using System.CommandLine;
+using Repro.Experiments.Harness;
+using Repro.Experiments.Harness.Definitions;
+using Repro.Experiments.Methods;
+
+namespace Repro.Experiments.Commands;
+
+/// <summary><c>repro table run|list|validate</c> and <c>repro slurm</c>: the paper-table harness (docs/harness.md).</summary>
+public static class TableCommand
+{
+    private sealed record Options(Option<string?> Configs, Option<string> Scale, Option<string?> ModelDir, Option<string?> DataDir, Option<string?> EvalModels,
+                                  Option<string?> Device, Option<string?> Concepts, Option<string?> OutputDir, Option<string?> CacheDir)
+    {
+        public static Options Create() => new(
+            new("--configs") { Description = "The paper-configs folder (default: ./paper-configs)." },
+            new("--scale") { Description = "smoke, mini or paper.", DefaultValueFactory = _ => "mini" },
+            new("--model-dir") { Description = "Diffusers SD folder (default: the tiny random model)." },
+            new("--data-dir") { Description = "DreamBooth-layout concept folders (default: the miniature world's subjects)." },
+            new("--eval-models") { Description = "Folder with clip/ and dino/ (transformers layout; default: tiny random evaluators)." },
+            new("--device") { Description = "cpu, cuda or cuda:N." },
+            new("--concepts") { Description = "Comma-separated concept ids (default: the scale's first N)." },
+            new("--output-dir") { Description = "Results root (default: out/smoke for smoke, results/ otherwise)." },
+            new("--cache-dir") { Description = "Cell cache (default: out/cache)." });
+
+        public IEnumerable<Option> All => [Configs, Scale, ModelDir, DataDir, EvalModels, Device, Concepts, OutputDir, CacheDir];
+
+        public HarnessOptions Get(ParseResult r) => new(r.GetValue(Configs) ?? "paper-configs", r.GetValue(Scale)!, r.GetValue(ModelDir), r.GetValue(DataDir),
+            r.GetValue(EvalModels), r.GetValue(Device), r.GetValue(Concepts)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            r.GetValue(OutputDir), r.GetValue(CacheDir));
+    }
+
+    public static IReadOnlyList<PaperDefinition> Load(string configs) =>
+        DefinitionLoader.LoadAll(Path.Combine(configs, "tables"), p => MethodPresets.Presets.ContainsKey(p) ? MethodPresets.MethodOf(p) : null);
+
+    /// <summary>The (paper, table) pairs a target runs: a table target, ReproTable1 or ReproAll.</summary>
+    public static IReadOnlyList<(PaperDefinition Paper, TableEntry Table)> Resolve(IReadOnlyList<PaperDefinition> papers, string target)
+    {
+        var all = papers.SelectMany(p => p.Tables.Where(t => t.Computed).Select(t => (p, t))).ToList();
+        var chosen = target switch
+        {
+            "ReproAll" => all,
+            "ReproTable1" => all.Where(x => x.t.Id == "Table1").ToList(),
+            _ => all.Where(x => x.t.Target == target).ToList(),
+        };
+        return chosen.Count > 0 ? chosen : throw new ArgumentException($"unknown target '{target}' (known: ReproTable1, ReproAll, {string.Join(", ", all.Select(x => x.t.Target))})");
+    }
+
+    public static Command Create()
+    {
+        var o = Options.Create();
+        var paper = new Option<string>("--paper") { Description = "Paper id (adb, core).", Required = true };
+        var table = new Option<string>("--table") { Description = "Table id, e.g. Table1.", Required = true };
+        var cell = new Option<int?>("--cell-index") { Description = "Run only this cell (an sbatch array task); no aggregation." };
+        var run = new Command("run", "Runs a table's cells (cached, resumable) and writes measured.csv, comparison.csv, charts and report.md.") { paper, table, cell };
+        foreach (var x in o.All) run.Options.Add(x);
+        run.SetAction(r => Cli.Guard(() =>
+        {
+            var options = o.Get(r);
+            var p = Load(options.ConfigsDir).FirstOrDefault(x => x.Id == r.GetValue(paper)) ?? throw new ArgumentException($"unknown paper '{r.GetValue(paper)}'");
+            var env = HarnessEnvironment.Resolve(options, Console.Error.WriteLine);
+            TableRunner.Run(p, p.Table(r.GetValue(table)!), env, Console.Error.WriteLine, r.GetValue(cell));
+        }));
+        var configs = new Option<string?>("--configs") { Description = "The paper-configs folder (default: ./paper-configs)." };
+        var validate = new Command("validate", "Parses and validates every definition (errors name the file and line).") { configs };
+        validate.SetAction(r => Cli.Guard(() =>
+        {
+            foreach (var p in Load(r.GetValue(configs) ?? "paper-configs"))
+                Console.WriteLine($"{p.File}: {p.Paper}: {p.Tables.Count} table(s), {p.Methods.Count} method(s), scales {string.Join("/", p.Scales.Select(s => s.Name))}");
+        }));
+        return new Command("table", "Paper tables: run, validate.") { run, validate };
+    }
+
+    public static Command Slurm()
+    {
+        var o = Options.Create();
+        var target = new Option<string>("--target") { Description = "ReproAdbTable1, ReproCoreTable1, ReproTable1, ReproAll, ...", Required = true };
+        var output = new Option<string>("--out") { Description = "Script path.", DefaultValueFactory = _ => "repro-slurm.sh" };
+        var gres = new Option<string?>("--gres") { Description = "GPU request per array task, e.g. gpu:1 (default: none)." };
+        var command = new Command("slurm", "Writes an sbatch script: a job array per method (one task per cell) and a merge job.") { target, output, gres };
+        foreach (var x in o.All) command.Options.Add(x);
+        command.SetAction(r => Cli.Guard(() =>
+        {
+            var options = o.Get(r);
+            var env = HarnessEnvironment.Resolve(options, Console.Error.WriteLine);
+            var tables = Resolve(Load(options.ConfigsDir), r.GetValue(target)!)
+                .Select(x => (x.Paper, x.Table, TablePlan.Cells(x.Paper, x.Table, x.Paper.Scale(options.Scale), env))).ToList();
+            string args = string.Join(" ", new[]
+            {
+                $"--configs {Path.GetFullPath(options.ConfigsDir)}", $"--scale {options.Scale}", $"--model-dir {env.ModelDir}", $"--data-dir {env.DataDir}",
+                $"--eval-models {Path.GetDirectoryName(env.ClipDir)}", $"--cache-dir {env.CacheDir}", $"--output-dir {env.OutputDir}",
+                options.Device is null ? "" : $"--device {options.Device}", options.Concepts is null ? "" : $"--concepts {string.Join(",", options.Concepts)}",
+            }.Where(a => a.Length > 0));
+            string script = SlurmScript.Generate(tables, typeof(TableCommand).Assembly.Location, args, options.Scale, r.GetValue(gres));
+            Atomic.WriteText(r.GetValue(output)!, script);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(r.GetValue(output)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            Console.WriteLine($"Wrote {r.GetValue(output)} ({tables.Sum(t => t.Item3.Count)} cell(s)); submit with: bash {r.GetValue(output)}");
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,74 @@
+using Repro.Experiments.MiniWorld;
+using Repro.Model.Pipeline;
+
+namespace Repro.Experiments.Harness;
+
+/// <summary>What the user chose (the MSBuild properties / CLI options); null = the default.</summary>
+public sealed record HarnessOptions(string ConfigsDir, string Scale = "mini", string? ModelDir = null, string? DataDir = null, string? EvalModels = null,
+                                    string? Device = null, IReadOnlyList<string>? Concepts = null, string? OutputDir = null, string? CacheDir = null);
+
+/// <summary>A concept of the data folder: id (folder name), super-category, animate (CoRe picks its prompt files by it).</summary>
+public sealed record ConceptInfo(string Id, string Category, bool Animate);
+
+/// <summary>
+/// The resolved world a table runs in: base model (default: the tiny random SD), evaluators (default: tiny random
+/// CLIP + DINO), concept data (default: the miniature world's subjects), prompt files, cache and output folders.
+/// </summary>
+public sealed record HarnessEnvironment(HarnessOptions Options, string ModelDir, bool TinyModel, string ClipDir, string DinoDir, bool RandomEvaluators,
+                                        string DataDir, bool MiniWorldData, IReadOnlyList<ConceptInfo> Concepts, string PromptsDir, string CacheDir, string OutputDir)
+{
+    public static HarnessEnvironment Resolve(HarnessOptions o, Action<string> log)
+    {
+        string cache = Path.GetFullPath(o.CacheDir ?? Path.Combine("out", "cache"));
+        string output = Path.GetFullPath(o.OutputDir ?? (o.Scale == "smoke" ? Path.Combine("out", "smoke") : "results"));
+        using var setup = FileLock.Acquire(Path.Combine(cache, "setup.lock"), log);
+        string model = o.ModelDir is { } m ? RequireDir(m, "-p:ModelDir (a diffusers Stable Diffusion folder)")
+                                           : TinyRandomModel.EnsureWritten(Path.Combine(cache, "models", "tiny-random-sd"), seed: 0);
+        string clip, dino;
+        if (o.EvalModels is { } eval)
+        {
+            clip = RequireDir(Path.Combine(eval, "clip"), "-p:EvalModels/clip (transformers CLIP, e.g. openai/clip-vit-base-patch32)");
+            dino = RequireDir(Path.Combine(eval, "dino"), "-p:EvalModels/dino (transformers ViT, e.g. facebook/dino-vits16)");
+        }
+        else (clip, dino) = TinyEvaluators.EnsureWritten(Path.Combine(cache, "models", "tiny-random-eval"));
+        string data;
+        if (o.DataDir is { } d) data = RequireDir(d, "-p:DataDir (DreamBooth layout: <concept>/*.jpg|png)");
+        else
+        {
+            data = Path.Combine(cache, "data", "miniworld");
+            if (!File.Exists(Path.Combine(data, "concepts.csv"))) PersonalConcepts.WriteSubjects(data);
+        }
+        var concepts = ReadConcepts(data, Path.Combine(o.ConfigsDir, "concepts", "dreambooth_subjects.csv"));
+        if (o.Concepts is { Count: > 0 } chosen)
+        {
+            var unknown = chosen.Where(c => concepts.All(k => k.Id != c)).ToList();
+            if (unknown.Count > 0) throw new ArgumentException($"-p:Concepts: unknown concept(s) {string.Join(", ", unknown)} in {data} (available: {string.Join(", ", concepts.Select(c => c.Id))})");
+            concepts = chosen.Select(c => concepts.First(k => k.Id == c)).ToList();
+        }
+        return new HarnessEnvironment(o, model, o.ModelDir is null, clip, dino, o.EvalModels is null, data, o.DataDir is null, concepts,
+                                      Path.Combine(o.ConfigsDir, "prompts"), cache, output);
+    }
+
+    /// <summary>concepts.csv (id,category,animate,...) of the data folder, else the DreamBooth subject list (subject_name,class) for the folders present.</summary>
+    public static IReadOnlyList<ConceptInfo> ReadConcepts(string dataDir, string dreamboothList)
+    {
+        string own = Path.Combine(dataDir, "concepts.csv");
+        if (File.Exists(own))
+            return File.ReadAllLines(own).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(','))
+                       .Select(f => new ConceptInfo(f[0], f[1], f.Length > 2 && f[2] == "true")).ToList();
+        if (!File.Exists(dreamboothList)) throw new FileNotFoundException($"{dreamboothList}: concept list not found (and {own} does not exist)");
+        var classes = File.ReadAllLines(dreamboothList).Where(l => l.Length > 0 && !l.StartsWith('#')).Skip(1).Select(l => l.Split(','))
+                          .ToDictionary(f => f[0].Trim(), f => f[1].Trim());
+        var folders = Directory.GetDirectories(dataDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var missing = folders.Where(f => !classes.ContainsKey(f!)).ToList();
+        if (missing.Count > 0) throw new InvalidDataException($"{dataDir}: no category for concept folder(s) {string.Join(", ", missing)}: add a concepts.csv (id,category,animate)");
+        return folders.Select(f => new ConceptInfo(f!, classes[f!], classes[f!] is "cat" or "dog")).ToList();
+    }
+
+    /// <summary>The prompt file of a protocol for a concept ("{kind}" = animate / inanimate), relative to the prompts folder.</summary>
+    public string PromptFile(Definitions.PromptFiles files, ConceptInfo concept) =>
+        (MiniWorldData ? files.Miniworld : files.Paper).Replace("{kind}", concept.Animate ? "animate" : "inanimate", StringComparison.Ordinal);
+
+    private static string RequireDir(string dir, string what) =>
+        Directory.Exists(dir) ? Path.GetFullPath(dir) : throw new DirectoryNotFoundException($"{dir}: {what} not found");
+}
