@@ -84,10 +84,14 @@ public static class TableCommand
             var env = HarnessEnvironment.Resolve(options, Console.Error.WriteLine);
             var tables = Resolve(Load(options.ConfigsDir), r.GetValue(target)!)
                 .Select(x => (x.Paper, x.Table, TablePlan.Cells(x.Paper, x.Table, x.Paper.Scale(options.Scale), env))).ToList();
+            // Only what the user chose (absolute paths); defaults resolve the same way inside every task.
             string args = string.Join(" ", new[]
             {
-                $"--configs {Path.GetFullPath(options.ConfigsDir)}", $"--scale {options.Scale}", $"--model-dir {env.ModelDir}", $"--data-dir {env.DataDir}",
-                $"--eval-models {Path.GetDirectoryName(env.ClipDir)}", $"--cache-dir {env.CacheDir}", $"--output-dir {env.OutputDir}",
+                $"--configs {Path.GetFullPath(options.ConfigsDir)}", $"--scale {options.Scale}",
+                options.ModelDir is null ? "" : $"--model-dir {Path.GetFullPath(options.ModelDir)}",
+                options.DataDir is null ? "" : $"--data-dir {Path.GetFullPath(options.DataDir)}",
+                options.EvalModels is null ? "" : $"--eval-models {Path.GetFullPath(options.EvalModels)}",
+                $"--cache-dir {env.CacheDir}", $"--output-dir {env.OutputDir}",
                 options.Device is null ? "" : $"--device {options.Device}", options.Concepts is null ? "" : $"--concepts {string.Join(",", options.Concepts)}",
             }.Where(a => a.Length > 0));
             string script = SlurmScript.Generate(tables, typeof(TableCommand).Assembly.Location, args, options.Scale, r.GetValue(gres));
