@@ -13,7 +13,7 @@ public static class TableCommand
     {
         public static Options Create() => new(
             new("--configs") { Description = "The paper-configs folder (default: ./paper-configs)." },
-            new("--scale") { Description = "smoke, mini or paper.", DefaultValueFactory = _ => "mini" },
+            new("--scale") { Description = "smoke (default until the miniature world ships), mini or paper.", DefaultValueFactory = _ => "smoke" },
             new("--model-dir") { Description = "Diffusers SD folder (default: the tiny random model)." },
             new("--data-dir") { Description = "DreamBooth-layout concept folders (default: the miniature world's subjects)." },
             new("--eval-models") { Description = "Folder with clip/ and dino/ (transformers layout; default: tiny random evaluators)." },

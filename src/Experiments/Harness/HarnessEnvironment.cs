@@ -4,7 +4,7 @@ using Repro.Model.Pipeline;
 namespace Repro.Experiments.Harness;
 
 /// <summary>What the user chose (the MSBuild properties / CLI options); null = the default.</summary>
-public sealed record HarnessOptions(string ConfigsDir, string Scale = "mini", string? ModelDir = null, string? DataDir = null, string? EvalModels = null,
+public sealed record HarnessOptions(string ConfigsDir, string Scale = "smoke", string? ModelDir = null, string? DataDir = null, string? EvalModels = null,
                                     string? Device = null, IReadOnlyList<string>? Concepts = null, string? OutputDir = null, string? CacheDir = null);
 
 /// <summary>A concept of the data folder: id (folder name), super-category, animate (CoRe picks its prompt files by it).</summary>
