@@ -14,15 +14,32 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 public sealed class ClipTrainer : StageTrainer
 {
     public const int HardNegativesPerImage = 3;
+
+    public const double HeadWeight = 0.5;
+
+    /// <summary>Variants containing <c>-nohn</c> train without hard negatives (the measured baseline).</summary>
+    public int HardNegatives => Settings.Variant.Contains("-nohn", StringComparison.Ordinal) ? 0 : HardNegativesPerImage;
+
+    /// <summary>
+    /// Auxiliary linear attribute classifiers on the normalised image embedding (shape, color, background, style),
+    /// trained with weight <see cref="HeadWeight"/> and not exported (the CLIPModel folder stays standard); their weights
+    /// live in state/clip.heads.safetensors for resuming. Variants containing <c>-noheads</c> train without them.
+    /// </summary>
+    private readonly TorchSharp.Modules.Linear[] _heads;
+
+    public static string BaseVariant(string variant) => variant.Replace("-nohn", "", StringComparison.Ordinal).Replace("-noheads", "", StringComparison.Ordinal);
     private readonly TorchSharp.Modules.AdamW _optimizer;
     private readonly ClipTokenizer _tokenizer;
 
     public ClipTrainer(string root, StageSettings settings) : base(root, settings)
     {
         torch.manual_seed(settings.Seed);
-        Model = new CLIPModel(MiniWorldModels.Clip(settings.Variant));
+        Model = new CLIPModel(MiniWorldModels.Clip(BaseVariant(settings.Variant)));
         Model.train();
-        _optimizer = AdamW(Model.parameters(), settings.LearningRate, weightDecay: 0.05);
+        int[] classes = [WorldVocabulary.Categories.Count, WorldVocabulary.Colors.Count, WorldVocabulary.Backgrounds.Count, WorldVocabulary.Styles.Count];
+        _heads = settings.Variant.Contains("-noheads", StringComparison.Ordinal) ? []
+            : classes.Select(n => torch.nn.Linear(Model.Config.ProjectionDim, n)).ToArray();
+        _optimizer = AdamW(Model.parameters().Concat(_heads.SelectMany(h => h.parameters())), settings.LearningRate, weightDecay: 0.05);
         _tokenizer = ClipTokenizer.FromFolder(Evaluation.BundledClipTokenizer.Folder());
     }
 
@@ -42,21 +59,40 @@ public sealed class ClipTrainer : StageTrainer
         var examples = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Train, DataStep(step) * b, b);
         var rng = new Random(WorldSampler.SeedFor(Settings.Seed, WorldSplit.Train, DataStep(step)));
         var texts = examples.Select(e => e.Caption).ToList();
-        foreach (var e in examples) texts.AddRange(WorldBatch.HardNegatives(e, HardNegativesPerImage, rng));
+        foreach (var e in examples) texts.AddRange(WorldBatch.HardNegatives(e, HardNegatives, rng));
         var pixels = WorldBatch.ClipPixels(WorldBatch.Pixels(examples.Select(e => e.Image).ToList()));
         var image = CLIPModel.Normalize(Model.GetImageFeatures(pixels));
-        var text = CLIPModel.Normalize(Model.GetTextFeatures(WorldBatch.Tokens(_tokenizer, texts)));
+        var text = CLIPModel.Normalize(Model.GetTextFeatures(WorldBatch.Tokens(_tokenizer, texts, trim: true)));
         var scale = LogitScale().clamp(max: Math.Log(100)).exp();
         var logitsPerImage = torch.matmul(image, text.t()) * scale;              // (B, B + B·K)
         var logitsPerText = torch.matmul(text[..b], image.t()) * scale;           // (B, B)
         var labels = torch.arange(b, dtype: ScalarType.Int64);
         var loss = (torch.nn.functional.cross_entropy(logitsPerImage, labels) + torch.nn.functional.cross_entropy(logitsPerText, labels)) / 2;
+        if (_heads.Length > 0) loss = loss + HeadLoss(image, examples) * HeadWeight;
         _optimizer.zero_grad();
         loss.backward();
         ClipGradients(Model.parameters(), 1.0);
         _optimizer.step();
         return loss.item<float>();
     }
+
+    /// <summary>Mean cross-entropy of the attribute heads (color ignored where the style is monochrome).</summary>
+    private Tensor HeadLoss(Tensor image, IReadOnlyList<WorldExample> examples)
+    {
+        long[][] labels =
+        [
+            examples.Select(e => (long)e.Scene.Category).ToArray(),
+            examples.Select(e => WorldVocabulary.KeepsColor(e.Scene.Style) ? (long)e.Scene.Color!.Value : -100L).ToArray(),
+            examples.Select(e => (long)e.Scene.Background).ToArray(),
+            examples.Select(e => (long)e.Scene.Style).ToArray(),
+        ];
+        Tensor total = torch.zeros(1);
+        for (int a = 0; a < _heads.Length; a++)
+            total = total + torch.nn.functional.cross_entropy(_heads[a].forward(image), torch.tensor(labels[a]), ignore_index: -100);
+        return total.squeeze() / _heads.Length;
+    }
+
+    private string HeadsPath => Path.Combine(Root, "state", "clip.heads.safetensors");
 
     private Tensor LogitScale() => Model.named_parameters().First(p => p.name == "logit_scale").parameter;
 
@@ -71,6 +107,8 @@ public sealed class ClipTrainer : StageTrainer
             config.TextConfig with { Architectures = ["CLIPTextModel"], TorchDtype = "float32", TransformersVersion = "4.38.0" });
         Safetensors.Save(Path.Combine(TextEncoderFolder, "model.safetensors"),
             state.Where(kv => kv.Key.StartsWith("text_model.", StringComparison.Ordinal)));
+        if (_heads.Length > 0)
+            Safetensors.Save(HeadsPath, _heads.SelectMany((h, a) => h.state_dict().Select(kv => KeyValuePair.Create($"{WorldBatch.Attributes[a]}.{kv.Key}", kv.Value))));
     }
 
     protected override void LoadWeights()
@@ -79,6 +117,11 @@ public sealed class ClipTrainer : StageTrainer
         using var noGrad = torch.no_grad();
         var target = Model.state_dict();
         foreach (var (name, tensor) in loaded.state_dict()) target[name].copy_(tensor);
+        if (_heads.Length == 0) return;
+        var heads = Safetensors.Load(HeadsPath);
+        for (int a = 0; a < _heads.Length; a++)
+            foreach (var (name, tensor) in _heads[a].state_dict()) tensor.copy_(heads[$"{WorldBatch.Attributes[a]}.{name}"]);
+        foreach (var t in heads.Values) t.Dispose();
     }
 
     public override IReadOnlyDictionary<string, double> Evaluate()
@@ -115,7 +158,7 @@ public sealed class ClipTrainer : StageTrainer
                 var e = examples[i];
                 if (!WorldBatch.States(e, attribute)) continue;
                 var (variants, t) = WorldBatch.Variants(e.Scene, attribute);
-                var text = CLIPModel.Normalize(model.GetTextFeatures(WorldBatch.Tokens(tokenizer, variants.Select(e.CaptionOf).ToList())));
+                var text = CLIPModel.Normalize(model.GetTextFeatures(WorldBatch.Tokens(tokenizer, variants.Select(e.CaptionOf).ToList(), trim: true)));
                 rows.Add(torch.matmul(text, imageEmbed[i]).data<float>().ToArray());
                 truth.Add(t);
             }
@@ -127,6 +170,7 @@ public sealed class ClipTrainer : StageTrainer
     public override void Dispose()
     {
         Model.Dispose();
+        foreach (var h in _heads) h.Dispose();
         _optimizer.Dispose();
         base.Dispose();
     }

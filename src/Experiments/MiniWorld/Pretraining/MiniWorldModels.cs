@@ -15,7 +15,7 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 /// </summary>
 public static class MiniWorldModels
 {
-    public const string DefaultVae = "f4-c32";
+    public const string DefaultVae = "f4-c16";
     public const string DefaultClip = "vit-p8-d64";
     public const string DefaultUNet = "sd-c32";
     public const int TextHidden = 32;

@@ -10,7 +10,7 @@ public sealed record PretrainOptions(string Root, double MaxMinutes, int LogEver
 /// <summary>
 /// Runs a stage for at most <see cref="PretrainOptions.MaxMinutes"/>: resume, train with progress (step, loss,
 /// steps/s, ETA), checkpoint every few minutes and at the end, with the held-out metric; loss and metric curves
-/// (curves/STAGE.csv, curves/STAGE-eval.csv) are rewritten atomically at each checkpoint, keeping rows up to it.
+/// (curves/STAGE.csv, curves/STAGE-eval.csv) and manifest.json are rewritten atomically at each checkpoint, keeping rows up to it.
 /// </summary>
 public static class PretrainRunner
 {
@@ -39,12 +39,33 @@ public static class PretrainRunner
             trainer.SaveCheckpoint();
             WriteRows(curvePath, "step,seconds,loss,lr", curve);
             WriteRows(evalPath, "step,seconds,metric,value", evals);
+            PretrainManifest.Write(trainer.Root);
             log($"[{stage}] checkpoint at step {trainer.Step}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:F4}"))}");
             sinceCheckpoint.Restart();
         }
+        int recoveries = 0;
         while (trainer.Step < trainer.Settings.TotalSteps && clock.Elapsed.TotalMinutes < options.MaxMinutes)
         {
-            lossSum += trainer.Run();
+            double stepLoss;
+            try
+            {
+                stepLoss = trainer.Run();
+            }
+            catch (System.Runtime.InteropServices.ExternalException e) when (recoveries < 3)
+            {
+                // TorchSharp passes implicit Scalars to native code without keeping them alive, so a GC during a call can
+                // free one ("Unknown scalar type"); the step's state is then undefined: reload the last checkpoint.
+                recoveries++;
+                log($"[{stage}] native error at step {trainer.Step} ({e.Message.Split('\n')[0]}); reloading the last checkpoint");
+                if (!trainer.TryResume()) throw;
+                curve.RemoveAll(r => r.Step > trainer.Step);
+                evals.RemoveAll(r => r.Step > trainer.Step);
+                baseSeconds = trainer.Seconds - clock.Elapsed.TotalSeconds;
+                startStep = trainer.Step;
+                lossSum = 0; lossCount = 0;
+                continue;
+            }
+            lossSum += stepLoss;
             lossCount++;
             if (trainer.Step % options.LogEvery == 0 || trainer.Step == trainer.Settings.TotalSteps)
             {

@@ -29,7 +29,7 @@ public sealed class VaeTrainer : StageTrainer
     public override string WeightsPath => Path.Combine(Folder, "diffusion_pytorch_model.safetensors");
 
     public static StageSettings DefaultSettings(string variant = MiniWorldModels.DefaultVae, long totalSteps = 12000) =>
-        new("vae", variant, 16, totalSteps, 1e-3, 200, 1);
+        new("vae", variant, 8, totalSteps, 2e-3, 200, 1);
 
     protected override double TrainStep(long step)
     {

@@ -55,16 +55,22 @@ public static class WorldBatch
     /// <summary>CLIP pixel values from [-1, 1] images: (x+1)/2 normalised by CLIP's mean and std (images are already 64×64, the ViT size).</summary>
     public static Tensor ClipPixels(Tensor minusOneToOne)
     {
+        // ((x + 1) / 2 - mean) / std = x·a + b with per-channel tensors (no implicit Scalars: see PretrainRunner).
         using var _ = torch.NewDisposeScope();
-        var mean = torch.tensor(Evaluation.ImagePreprocessor.ClipMean).reshape(1, 3, 1, 1);
-        var std = torch.tensor(Evaluation.ImagePreprocessor.ClipStd).reshape(1, 3, 1, 1);
-        return ((minusOneToOne.add(1).div(2) - mean) / std).MoveToOuterDisposeScope();
+        var a = torch.tensor(Evaluation.ImagePreprocessor.ClipStd.Select(s => 0.5f / s).ToArray()).reshape(1, 3, 1, 1);
+        var b = torch.tensor(Evaluation.ImagePreprocessor.ClipMean.Zip(Evaluation.ImagePreprocessor.ClipStd, (m, s) => (0.5f - m) / s).ToArray()).reshape(1, 3, 1, 1);
+        return (minusOneToOne * a + b).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Token ids (N, maxLength) padded as the pipelines pad.</summary>
-    public static Tensor Tokens(ClipTokenizer tokenizer, IReadOnlyList<string> texts)
+    /// <summary>
+    /// Token ids (N, maxLength) padded as the pipelines pad. With <paramref name="trim"/>, columns after the last EOS of
+    /// the batch are dropped: under the causal mask they cannot change the pooled (first-EOS) state, so CLIP features are
+    /// the same, ~3× cheaper (not for the UNet, whose cross-attention sees every position).
+    /// </summary>
+    public static Tensor Tokens(ClipTokenizer tokenizer, IReadOnlyList<string> texts, bool trim = false)
     {
         int length = tokenizer.ModelMaxLength;
+        if (trim) length = Math.Min(length, texts.Max(t => tokenizer.Encode(t).Length) + 2);
         var ids = new long[texts.Count * length];
         for (int i = 0; i < texts.Count; i++)
         {

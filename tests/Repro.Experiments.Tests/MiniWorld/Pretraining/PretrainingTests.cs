@@ -54,7 +54,7 @@ public sealed class PretrainingTests : IDisposable
     {
         WriteVaeAndClip(_dir);
         using var trainer = new UNetTrainer(_dir, Tiny("unet", 4, 1e-2)) { DataPeriod = 1 };
-        var (first, last) = TrainLosses(trainer, 24);
+        var (first, last) = TrainLosses(trainer, 16);
         Assert.True(last < 0.9 * first, $"UNet loss {first} -> {last}");
     }
 
@@ -142,6 +142,21 @@ public sealed class PretrainingTests : IDisposable
         Assert.Equal(0.5, QualityMetrics.RetrievalAccuracy(scores, [0, 1, 0, 2]));   // row 1 wrong, row 2 a tie (wrong)
         Assert.Equal(0.75, QualityMetrics.RetrievalAccuracy(scores, [0, 0, 0, 2]));
         Assert.Throws<ArgumentException>(() => QualityMetrics.RetrievalAccuracy(scores, [0]));
+    }
+
+    [Fact]
+    public void Trimmed_tokens_give_the_same_clip_text_features()
+    {
+        torch.manual_seed(3);
+        using var model = new CLIPModel(MiniWorldModels.Clip("tiny"));
+        var tokenizer = Repro.Model.Tokenizers.ClipTokenizer.FromFolder(Repro.Experiments.Evaluation.BundledClipTokenizer.Folder());
+        string[] texts = ["a photo of a red cat", "a watercolor painting of a blue striped cup wearing a hat next to a ball on the beach"];
+        using var full = WorldBatch.Tokens(tokenizer, texts);
+        using var trimmed = WorldBatch.Tokens(tokenizer, texts, trim: true);
+        Assert.True(trimmed.shape[1] < full.shape[1]);
+        using var a = model.GetTextFeatures(full);
+        using var b = model.GetTextFeatures(trimmed);
+        Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5));
     }
 
     [Fact]
