@@ -14,6 +14,9 @@ public sealed record PretrainOptions(string Root, double MaxMinutes, int LogEver
 /// </summary>
 public static class PretrainRunner
 {
+    /// <summary>Reloads after a native error allowed per piece (the CLIP stage meets one every few hundred steps).</summary>
+    public const int MaxRecoveries = 100;
+
     /// <summary>Returns true when the stage has reached its total steps.</summary>
     public static bool Run(StageTrainer trainer, PretrainOptions options, Action<string> log)
     {
@@ -43,6 +46,7 @@ public static class PretrainRunner
             log($"[{stage}] checkpoint at step {trainer.Step}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:F4}"))}");
             sinceCheckpoint.Restart();
         }
+        if (!resumed) Checkpoint();   // a checkpoint to recover to from the first step on
         int recoveries = 0;
         while (trainer.Step < trainer.Settings.TotalSteps && clock.Elapsed.TotalMinutes < options.MaxMinutes)
         {
@@ -51,7 +55,7 @@ public static class PretrainRunner
             {
                 stepLoss = trainer.Run();
             }
-            catch (System.Runtime.InteropServices.ExternalException e) when (recoveries < 3)
+            catch (System.Runtime.InteropServices.ExternalException e) when (recoveries < MaxRecoveries)
             {
                 // TorchSharp passes implicit Scalars to native code without keeping them alive, so a GC during a call can
                 // free one ("Unknown scalar type"); the step's state is then undefined: reload the last checkpoint.
@@ -78,7 +82,7 @@ public static class PretrainRunner
             }
             if (sinceCheckpoint.Elapsed.TotalMinutes >= options.CheckpointMinutes) Checkpoint();
         }
-        if (trainer.Step > startStep || !resumed) Checkpoint();
+        if (trainer.Step > startStep) Checkpoint();
         bool done = trainer.Step >= trainer.Settings.TotalSteps;
         log($"[{stage}] {(done ? "complete" : "paused")} at step {trainer.Step} after {clock.Elapsed:hh\\:mm\\:ss}");
         return done;
