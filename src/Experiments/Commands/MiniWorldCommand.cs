@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Repro.Experiments.MiniWorld;
+using Repro.Experiments.MiniWorld.Pretraining;
 
 namespace Repro.Experiments.Commands;
 
@@ -26,7 +27,8 @@ public static class MiniWorldCommand
         var sheet = new Command("contact-sheet", "Writes an 8×8 sheet of pretraining samples and a sheet of the concepts (training images, a generic distractor).")
             { sheetOut, sheetSeed, zoom };
         sheet.SetAction(r => Cli.Guard(() => WriteContactSheets(r.GetValue(sheetOut)!, r.GetValue(sheetSeed), r.GetValue(zoom))));
-        return new Command("miniworld", "The miniature text-to-image world: datasets, personal concepts, contact sheets.") { render, concepts, sheet };
+        return new Command("miniworld", "The miniature text-to-image world: datasets, personal concepts, contact sheets.") { render, concepts, sheet,
+              PretrainCommands.Pretrain(), PretrainCommands.Verify(), PretrainCommands.Quality() };
     }
 
     public static WorldSplit ParseSplit(string split) => split.ToLowerInvariant() switch

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Diagnostics;
+using TorchSharp;
+
+namespace Repro.Experiments.MiniWorld.Pretraining;
+
+/// <summary><c>repro miniworld pretrain | verify | quality</c>.</summary>
+public static class PretrainCommands
+{
+    public const string DefaultRoot = "models/miniworld";
+
+    public static Command Pretrain()
+    {
+        var output = new Option<string>("--out") { Description = "Model folder (diffusers layout + clip/ + state/ + curves/).", DefaultValueFactory = _ => DefaultRoot };
+        var stage = new Option<string>("--stage") { Description = "vae, clip, unet or all (in that order; unet needs vae and clip).", DefaultValueFactory = _ => "all" };
+        var minutes = new Option<double>("--max-minutes") { Description = "Time budget of this piece (the state is saved when it ends).", DefaultValueFactory = _ => 50 };
+        var threads = new Option<int>("--threads") { Description = "Torch CPU threads.", DefaultValueFactory = _ => 1 };
+        var variant = new Option<string?>("--variant") { Description = "Model size variant of the stage (default: the chosen size)." };
+        var steps = new Option<long?>("--total-steps") { Description = "Total steps of the stage (default: the chosen schedule)." };
+        var batch = new Option<int?>("--batch-size") { Description = "Batch size of the stage (default: the chosen schedule)." };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the stage (default: the chosen schedule)." };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 5 };
+        var command = new Command("pretrain", "Pretrains the miniature world's VAE, evaluator CLIP (its text tower conditions the UNet) and UNet; resumable, in pieces.")
+            { output, stage, minutes, threads, variant, steps, batch, lr, checkpointMinutes };
+        command.SetAction(r => Cli.Guard(() => RunStages(r.GetValue(output)!, r.GetValue(stage)!, r.GetValue(minutes), r.GetValue(threads),
+            new StageOverrides(r.GetValue(variant), r.GetValue(steps), r.GetValue(batch), r.GetValue(lr)), r.GetValue(checkpointMinutes), Console.Error.WriteLine)));
+        return command;
+    }
+
+    public static Command Verify()
+    {
+        var output = new Option<string>("--out") { Description = "Model folder with manifest.json.", DefaultValueFactory = _ => DefaultRoot };
+        var command = new Command("verify", "Checks every file of the model folder against manifest.json (SHA-256) and loads the models with the real loaders.") { output };
+        command.SetAction(r => Cli.Guard(() =>
+        {
+            var problems = PretrainManifest.Verify(r.GetValue(output)!);
+            foreach (string p in problems) Console.Error.WriteLine(p);
+            if (problems.Count > 0) throw new InvalidDataException($"verify failed: {problems.Count} problem(s)");
+            Console.WriteLine("verify: ok");
+        }));
+        return command;
+    }
+
+    public static Command Quality()
+    {
+        var output = new Option<string>("--out") { Description = "Model folder.", DefaultValueFactory = _ => DefaultRoot };
+        var results = new Option<string>("--results") { Description = "Results folder (quality.csv).", DefaultValueFactory = _ => "results/miniworld" };
+        var count = new Option<int>("--count") { Description = "Held-out images (and generated prompts) per measure.", DefaultValueFactory = _ => 256 };
+        var threads = new Option<int>("--threads") { Description = "Torch CPU threads.", DefaultValueFactory = _ => 1 };
+        var command = new Command("quality", "Measures VAE PSNR and CLIP per-attribute accuracy on held-out images, and generated images' per-attribute accuracy.")
+            { output, results, count, threads };
+        command.SetAction(r => Cli.Guard(() =>
+        {
+            torch.set_num_threads(r.GetValue(threads));
+            QualityReport.Run(r.GetValue(output)!, r.GetValue(results)!, r.GetValue(count), Console.Error.WriteLine);
+        }));
+        return command;
+    }
+
+    /// <summary>Command-line changes to a stage's default settings (measurement runs).</summary>
+    public sealed record StageOverrides(string? Variant = null, long? TotalSteps = null, int? BatchSize = null, double? LearningRate = null)
+    {
+        public bool Any => Variant is not null || TotalSteps is not null || BatchSize is not null || LearningRate is not null;
+
+        public StageSettings Apply(StageSettings s) => s with
+        {
+            Variant = Variant ?? s.Variant, TotalSteps = TotalSteps ?? s.TotalSteps, BatchSize = BatchSize ?? s.BatchSize,
+            LearningRate = LearningRate ?? s.LearningRate,
+        };
+    }
+
+    public static void RunStages(string root, string stage, double maxMinutes, int threads, StageOverrides overrides,
+        double checkpointMinutes, Action<string> log)
+    {
+        torch.set_num_threads(threads);
+        string[] stages = stage switch
+        {
+            "all" => ["vae", "clip", "unet"],
+            "vae" or "clip" or "unet" => [stage],
+            _ => throw new ArgumentException($"unknown stage '{stage}' (vae, clip, unet, all)"),
+        };
+        if (stages.Length > 1 && overrides.Any)
+            throw new ArgumentException("--variant, --total-steps, --batch-size and --lr apply to a single --stage");
+        Directory.CreateDirectory(root);
+        MiniWorldModels.WriteFixedFiles(root);
+        var clock = Stopwatch.StartNew();
+        foreach (string s in stages)
+        {
+            double left = maxMinutes - clock.Elapsed.TotalMinutes;
+            if (left <= 0.05) { log($"time budget spent before stage {s}"); break; }
+            using var trainer = CreateTrainer(root, s, overrides);
+            if (!PretrainRunner.Run(trainer, new PretrainOptions(root, left, CheckpointMinutes: checkpointMinutes), log)) break;
+        }
+        PretrainManifest.Write(root);
+        log($"manifest written: {Path.Combine(root, PretrainManifest.FileName)}");
+    }
+
+    public static StageTrainer CreateTrainer(string root, string stage, StageOverrides? overrides = null)
+    {
+        overrides ??= new StageOverrides();
+        return stage switch
+        {
+            "vae" => new VaeTrainer(root, overrides.Apply(VaeTrainer.DefaultSettings())),
+            "clip" => new ClipTrainer(root, overrides.Apply(ClipTrainer.DefaultSettings())),
+            "unet" => new UNetTrainer(root, overrides.Apply(UNetTrainer.DefaultSettings())),
+            _ => throw new ArgumentException($"unknown stage '{stage}'"),
+        };
+    }
+}

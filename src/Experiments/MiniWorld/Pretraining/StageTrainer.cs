@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Repro.Experiments.MiniWorld.Pretraining;
+
+/// <summary>Hyper-parameters of one stage (stored in its state file; a resume must use the same ones).</summary>
+public sealed record StageSettings(string Stage, string Variant, int BatchSize, long TotalSteps, double LearningRate, int WarmupSteps, long Seed)
+{
+    /// <summary>Linear warm-up, then cosine decay to 10% at <see cref="TotalSteps"/>.</summary>
+    public double LearningRateAt(long step)
+    {
+        if (step < WarmupSteps) return LearningRate * (step + 1) / WarmupSteps;
+        double progress = Math.Min(1.0, (double)(step - WarmupSteps) / Math.Max(1, TotalSteps - WarmupSteps));
+        return LearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+    }
+}
+
+/// <summary>The resumable state of a stage: step, settings, RNG, and SHA-256 of the weights and optimizer files it belongs to.</summary>
+public sealed record StageState(StageSettings Settings, long Step, string RngState, string WeightsSha256, string OptimizerFile,
+    string OptimizerSha256, double Seconds);
+
+/// <summary>
+/// One model's trainer. A step is a pure function of (weights, optimizer state, generator state, step), with data
+/// drawn by index (<see cref="WorldBatch"/>), so saving those three and the step resumes bit-identically.
+/// Checkpoint order: optimizer file → exported weights → state JSON last (all atomic); the state names the other
+/// two by SHA-256, so a checkpoint cut off half-way is detected instead of silently mixed.
+/// </summary>
+public abstract class StageTrainer : IDisposable
+{
+    protected StageTrainer(string root, StageSettings settings)
+    {
+        Root = Path.GetFullPath(root);
+        Settings = settings;
+        Generator = new torch.Generator((ulong)settings.Seed);
+    }
+
+    public string Root { get; }
+    public StageSettings Settings { get; }
+    public torch.Generator Generator { get; }
+    public long Step { get; private set; }
+
+    /// <summary>When set, step s trains on the batch of step s mod period (overfitting a few batches: a debugging aid and the tests' check).</summary>
+    public long? DataPeriod { get; init; }
+
+    protected long DataStep(long step) => DataPeriod is { } p ? step % p : step;
+    public double Seconds { get; set; }
+    protected abstract TorchSharp.Modules.AdamW Optimizer { get; }
+
+    /// <summary>The exported weights file this stage owns (inside the diffusers/transformers folder).</summary>
+    public abstract string WeightsPath { get; }
+
+    /// <summary>One optimisation step on batch <see cref="Step"/>; returns the loss.</summary>
+    protected abstract double TrainStep(long step);
+
+    /// <summary>Writes config + weights of the model folder(s) this stage owns.</summary>
+    protected abstract void Export();
+
+    /// <summary>Loads the trained weights back from <see cref="WeightsPath"/>.</summary>
+    protected abstract void LoadWeights();
+
+    /// <summary>Held-out metrics for the curve (e.g. psnr_db, or per-attribute accuracy).</summary>
+    public abstract IReadOnlyDictionary<string, double> Evaluate();
+
+    public string StatePath => Path.Combine(Root, "state", Settings.Stage + ".json");
+
+    public double Run()
+    {
+        double lr = Settings.LearningRateAt(Step);
+        foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
+        double loss = TrainStep(Step);
+        if (!double.IsFinite(loss)) throw new InvalidOperationException($"{Settings.Stage}: loss is {loss} at step {Step}");
+        Step++;
+        return loss;
+    }
+
+    public void SaveCheckpoint()
+    {
+        string stateDir = Path.Combine(Root, "state");
+        Directory.CreateDirectory(stateDir);
+        string optimizerFile = $"{Settings.Stage}.optimizer.{Step}.bin";
+        string optimizerPath = Path.Combine(stateDir, optimizerFile);
+        string temp = optimizerPath + ".tmp";
+        Optimizer.save_state_dict(temp);
+        File.Move(temp, optimizerPath, overwrite: true);
+        Export();
+        using var rng = Generator.get_state();
+        var state = new StageState(Settings, Step, Convert.ToBase64String(rng.data<byte>().ToArray()), Sha256(WeightsPath), optimizerFile,
+            Sha256(optimizerPath), Seconds);
+        AtomicFile.WriteText(StatePath, JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        foreach (string old in Directory.GetFiles(stateDir, $"{Settings.Stage}.optimizer.*.bin"))
+            if (Path.GetFileName(old) != optimizerFile) File.Delete(old);
+    }
+
+    /// <summary>Resumes from the state file if there is one; returns whether it did.</summary>
+    public bool TryResume()
+    {
+        if (!File.Exists(StatePath)) return false;
+        var state = ReadState(StatePath);
+        if (state.Settings != Settings)
+            throw new InvalidOperationException($"{StatePath}: saved settings {state.Settings} differ from {Settings}; use the same options or another --out");
+        string optimizerPath = Path.Combine(Root, "state", state.OptimizerFile);
+        if (!File.Exists(WeightsPath) || Sha256(WeightsPath) != state.WeightsSha256)
+            throw new InvalidDataException($"{WeightsPath}: does not match {StatePath} (checkpoint cut off while writing; restore the folder from git)");
+        if (!File.Exists(optimizerPath) || Sha256(optimizerPath) != state.OptimizerSha256)
+            throw new InvalidDataException($"{optimizerPath}: missing or does not match {StatePath}");
+        LoadWeights();
+        Optimizer.load_state_dict(optimizerPath);
+        using (var rng = torch.tensor(Convert.FromBase64String(state.RngState), dtype: ScalarType.Byte)) Generator.set_state(rng);
+        Step = state.Step;
+        Seconds = state.Seconds;
+        return true;
+    }
+
+    public static StageState ReadState(string path) =>
+        JsonSerializer.Deserialize<StageState>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty state");
+
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>AdamW over the given parameters (β = 0.9, 0.999; weight decay 0.01 except on 1-d tensors).</summary>
+    protected static TorchSharp.Modules.AdamW AdamW(IEnumerable<TorchSharp.Modules.Parameter> parameters, double lr, double weightDecay = 0.01)
+    {
+        var list = parameters.Where(p => p.requires_grad).ToList();
+        var decay = list.Where(p => p.dim() > 1).ToList();
+        var noDecay = list.Where(p => p.dim() <= 1).ToList();
+        return torch.optim.AdamW(new[]
+        {
+            new TorchSharp.Modules.AdamW.ParamGroup(decay, new TorchSharp.Modules.AdamW.Options { LearningRate = lr, weight_decay = weightDecay }),
+            new TorchSharp.Modules.AdamW.ParamGroup(noDecay, new TorchSharp.Modules.AdamW.Options { LearningRate = lr, weight_decay = 0 }),
+        }, lr);
+    }
+
+    protected static void ClipGradients(IEnumerable<TorchSharp.Modules.Parameter> parameters, double maxNorm) =>
+        torch.nn.utils.clip_grad_norm_(parameters.Where(p => p.requires_grad), maxNorm);
+
+    public virtual void Dispose()
+    {
+        Generator.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

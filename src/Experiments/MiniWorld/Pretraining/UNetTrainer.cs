@@ -1,0 +1,115 @@
+using Repro.Model.Clip;
+using Repro.Model.IO;
+using Repro.Model.Schedulers;
+using Repro.Model.Tokenizers;
+using Repro.Model.UNet;
+using Repro.Model.Vae;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Repro.Experiments.MiniWorld.Pretraining;
+
+/// <summary>
+/// The UNet, trained as SD: ε-prediction on VAE latents (posterior sample × scaling_factor), uniform timesteps of the
+/// DDPM schedule in scheduler/, conditioning = last hidden state of the frozen text_encoder/ (the evaluator CLIP's
+/// text tower), the caption replaced by "" 10% of the time (for classifier-free guidance).
+/// </summary>
+public sealed class UNetTrainer : StageTrainer
+{
+    public const double CaptionDropout = 0.1;
+    private readonly TorchSharp.Modules.AdamW _optimizer;
+    private readonly AutoencoderKL _vae;
+    private readonly CLIPTextModel _text;
+    private readonly ClipTokenizer _tokenizer;
+    private readonly TrainingNoiser _noiser;
+
+    public UNetTrainer(string root, StageSettings settings) : base(root, settings)
+    {
+        string vaeDir = Path.Combine(Root, "vae"), textDir = Path.Combine(Root, "text_encoder");
+        if (!File.Exists(Path.Combine(vaeDir, "diffusion_pytorch_model.safetensors")) || !File.Exists(Path.Combine(textDir, "model.safetensors")))
+            throw new InvalidOperationException($"{Root}: the UNet stage needs vae/ and text_encoder/ (run --stage vae and --stage clip first)");
+        _vae = AutoencoderKL.FromPretrained(vaeDir);
+        _text = CLIPTextModel.FromPretrained(textDir);
+        foreach (var p in _vae.parameters().Concat(_text.parameters())) p.requires_grad = false;
+        _tokenizer = ClipTokenizer.FromFolder(Path.Combine(Root, "tokenizer"));
+        _noiser = SchedulerFactory.NoiserFromFolder(Path.Combine(Root, "scheduler"));
+        torch.manual_seed(settings.Seed);
+        int latentSize = Scene.Size >> (_vae.Config.BlockOutChannels.Length - 1);
+        Model = new UNet2DConditionModel(MiniWorldModels.UNet(settings.Variant, _text.Config.HiddenSize, latentSize));
+        Model.train();
+        _optimizer = AdamW(Model.parameters(), settings.LearningRate);
+    }
+
+    public UNet2DConditionModel Model { get; }
+    protected override TorchSharp.Modules.AdamW Optimizer => _optimizer;
+    public string Folder => Path.Combine(Root, "unet");
+    public override string WeightsPath => Path.Combine(Folder, "diffusion_pytorch_model.safetensors");
+
+    public static StageSettings DefaultSettings(string variant = MiniWorldModels.DefaultUNet, long totalSteps = 8000) =>
+        new("unet", variant, 32, totalSteps, 5e-4, 200, 3);
+
+    /// <summary>Noisy latents, timesteps, conditioning and ε of a batch (the generator draws posterior, t, ε in that order).</summary>
+    private (Tensor Noisy, Tensor Timesteps, Tensor Context, Tensor Noise) Prepare(IReadOnlyList<WorldExample> examples, IReadOnlyList<string> captions, torch.Generator gen)
+    {
+        using var noGrad = torch.no_grad();
+        var x = WorldBatch.Pixels(examples.Select(e => e.Image).ToList());
+        var latents = _vae.Encode(x).Sample(gen) * _vae.ScalingFactor;
+        var t = torch.randint(0, _noiser.Schedule.NumTrainTimesteps, [examples.Count], dtype: ScalarType.Int64, generator: gen);
+        var noise = torch.randn(latents.shape, generator: gen);
+        var context = _text.forward(WorldBatch.Tokens(_tokenizer, captions)).LastHiddenState;
+        return (_noiser.AddNoise(latents, noise, t), t, context, noise);
+    }
+
+    protected override double TrainStep(long step)
+    {
+        using var _ = torch.NewDisposeScope();
+        var examples = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Train, DataStep(step) * Settings.BatchSize, Settings.BatchSize);
+        var rng = new Random(WorldSampler.SeedFor(Settings.Seed, WorldSplit.Train, DataStep(step)));
+        var captions = examples.Select(e => rng.NextDouble() < CaptionDropout ? "" : e.Caption).ToList();
+        var (noisy, t, context, noise) = Prepare(examples, captions, Generator);
+        var loss = torch.nn.functional.mse_loss(Model.forward(noisy, t, context), noise);
+        _optimizer.zero_grad();
+        loss.backward();
+        ClipGradients(Model.parameters(), 1.0);
+        _optimizer.step();
+        return loss.item<float>();
+    }
+
+    protected override void Export()
+    {
+        Directory.CreateDirectory(Folder);
+        MiniWorldModels.WriteDiffusersConfig(Path.Combine(Folder, "config.json"), Model.Config, "UNet2DConditionModel");
+        Safetensors.Save(WeightsPath, Model.state_dict());
+    }
+
+    protected override void LoadWeights()
+    {
+        using var loaded = UNet2DConditionModel.FromPretrained(Folder);
+        using var noGrad = torch.no_grad();
+        var target = Model.state_dict();
+        foreach (var (name, tensor) in loaded.state_dict()) target[name].copy_(tensor);
+    }
+
+    /// <summary>ε-MSE on 64 held-out examples with a fixed generator (comparable across checkpoints).</summary>
+    public override IReadOnlyDictionary<string, double> Evaluate()
+    {
+        using var _ = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        using var gen = new torch.Generator(12345);
+        Model.eval();
+        var examples = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Heldout, 0, 64);
+        var (noisy, t, context, noise) = Prepare(examples, examples.Select(e => e.Caption).ToList(), gen);
+        double loss = torch.nn.functional.mse_loss(Model.forward(noisy, t, context), noise).item<float>();
+        Model.train();
+        return new Dictionary<string, double> { ["heldout_eps_mse"] = loss };
+    }
+
+    public override void Dispose()
+    {
+        Model.Dispose();
+        _optimizer.Dispose();
+        _vae.Dispose();
+        _text.Dispose();
+        base.Dispose();
+    }
+}
