@@ -15,9 +15,15 @@ public sealed class PretrainingTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("repro-pretrain-").FullName;
 
+    private readonly int _threads = torch.get_num_threads();
+
     public PretrainingTests() => torch.set_num_threads(1);
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        torch.set_num_threads(_threads);
+        Directory.Delete(_dir, recursive: true);
+    }
 
     internal static StageSettings Tiny(string stage, int batch, double lr) => new(stage, "tiny", batch, 1000, lr, 1, 7);
 

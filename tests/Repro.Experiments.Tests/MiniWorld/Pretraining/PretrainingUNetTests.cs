@@ -15,9 +15,15 @@ public sealed class PretrainingUNetTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("repro-pretrain-unet-").FullName;
 
+    private readonly int _threads = torch.get_num_threads();
+
     public PretrainingUNetTests() => torch.set_num_threads(1);
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        torch.set_num_threads(_threads);
+        Directory.Delete(_dir, recursive: true);
+    }
 
     private static StageSettings Tiny(string stage, int batch, double lr) => PretrainingTests.Tiny(stage, batch, lr);
 
