@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.CommandLine;
 using Repro.Experiments.Harness;
 using Repro.Experiments.Harness.Definitions;
@@ -95,7 +96,7 @@ public static class TableCommand
                 options.Device is null ? "" : $"--device {options.Device}", options.Concepts is null ? "" : $"--concepts {string.Join(",", options.Concepts)}",
             }.Where(a => a.Length > 0));
             string script = SlurmScript.Generate(tables, typeof(TableCommand).Assembly.Location, args, options.Scale, r.GetValue(gres));
-            Atomic.WriteText(r.GetValue(output)!, script);
+            AtomicFile.WriteAllText(r.GetValue(output)!, script);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(r.GetValue(output)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             Console.WriteLine($"Wrote {r.GetValue(output)} ({tables.Sum(t => t.Item3.Count)} cell(s)); submit with: bash {r.GetValue(output)}");
         }));

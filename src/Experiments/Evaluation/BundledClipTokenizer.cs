@@ -1,4 +1,4 @@
-using Repro.Model.Pipeline;
+using Repro.Model.Tokenizers;
 
 namespace Repro.Experiments.Evaluation;
 
@@ -8,17 +8,6 @@ internal static class BundledClipTokenizer
     public static string Folder()
     {
         string dir = Path.Combine(Path.GetTempPath(), "repro-clip-tokenizer");
-        foreach (string name in new[] { "vocab.json", "merges.txt" })
-        {
-            string path = Path.Combine(dir, name);
-            if (File.Exists(path)) continue;
-            Directory.CreateDirectory(dir);
-            using var stream = typeof(ImageIO).Assembly.GetManifestResourceStream("clip-tokenizer/" + name)
-                               ?? throw new InvalidOperationException($"embedded resource 'clip-tokenizer/{name}' is missing from Repro.Model");
-            string temp = path + $".{Environment.ProcessId}.tmp";
-            using (var file = File.Create(temp)) stream.CopyTo(file);
-            File.Move(temp, path, overwrite: true);
-        }
-        return dir;
+        return File.Exists(Path.Combine(dir, "tokenizer_config.json")) ? dir : ClipTokenizerFolder.Write(dir, ClipTokenizer.DefaultEosToken);
     }
 }

@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -37,27 +38,18 @@ public sealed class EmbeddingCache(string directory)
     public void Put(string scorerId, string contentHash, float[] embedding)
     {
         string path = PathOf(scorerId, contentHash);
-        string dir = Path.GetDirectoryName(path)!;
-        System.IO.Directory.CreateDirectory(dir);
-        string idFile = Path.Combine(dir, "scorer.txt");
-        if (!File.Exists(idFile)) WriteAtomic(idFile, Encoding.UTF8.GetBytes(scorerId + "\n"));
+        string idFile = Path.Combine(Path.GetDirectoryName(path)!, "scorer.txt");
+        if (!File.Exists(idFile)) AtomicFile.WriteAllText(idFile, scorerId + "\n");
         var bytes = new byte[8 + 4 * embedding.Length];
         Magic.CopyTo(bytes, 0);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), embedding.Length);
         for (int i = 0; i < embedding.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(8 + 4 * i), embedding[i]);
-        WriteAtomic(path, bytes);
+        AtomicFile.WriteAllBytes(path, bytes);
     }
 
     public string PathOf(string scorerId, string contentHash)
     {
         string scorer = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(scorerId)))[..16].ToLowerInvariant();
         return Path.Combine(Directory, scorer, contentHash + ".emb");
-    }
-
-    private static void WriteAtomic(string path, byte[] bytes)
-    {
-        string temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, path, overwrite: true);
     }
 }

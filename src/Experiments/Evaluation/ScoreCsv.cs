@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using Repro.Experiments.Prompts;
 using System.Globalization;
 using CsvHelper;
@@ -28,14 +29,10 @@ public static class ScoreCsv
 
     private static string Number(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
 
-    private static void WriteAtomic(string path, Action<CsvWriter> write)
+    private static void WriteAtomic(string path, Action<CsvWriter> write) => AtomicFile.Write(path, temp =>
     {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = $"{full}.{Environment.ProcessId}.tmp";
-        using (var writer = new StreamWriter(temp))
-        using (var csv = CsvWriter.Create(writer, null, leaveOpen: true))
-            write(csv);
-        File.Move(temp, full, overwrite: true);
-    }
+        using var writer = new StreamWriter(temp);
+        using var csv = CsvWriter.Create(writer, null, leaveOpen: true);
+        write(csv);
+    });
 }

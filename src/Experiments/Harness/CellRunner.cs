@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -39,7 +40,7 @@ public static class CellRunner
         if (TryLoad(env.CacheDir, key) is { } done) return done;
         var watch = Stopwatch.StartNew();
         Directory.CreateDirectory(dir);
-        Atomic.WriteText(Path.Combine(dir, "spec.json"), JsonNode.Parse(cell.Spec.Canonical())!.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, "spec.json"), JsonNode.Parse(cell.Spec.Canonical())!.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         string train = Path.Combine(dir, "train");
         MethodPresets.Run(cell.Spec.Preset, cell.RunConfig(train, env.Options.Device), log);
 
@@ -85,7 +86,7 @@ public static class CellRunner
                 ["prompt"] = s.Prompt, ["image"] = s.Image, ["clip_t"] = Num(s.ClipT), ["clip_i"] = Num(s.ClipI), ["dino"] = Num(s.Dino),
             }).ToList()),
         };
-        Atomic.WriteText(Path.Combine(dir, ManifestFile), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, ManifestFile), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return Load(Path.Combine(dir, ManifestFile), hit: false);
     }
 

@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Text.Json;
 using ScottPlot;
 
@@ -52,8 +53,8 @@ public static class TableCharts
 
     public static void Save(IReadOnlyList<Chart> charts, string folder, IReadOnlyList<string> categories)
     {
-        foreach (var chart in charts) Atomic.Write(Path.Combine(folder, chart.File), temp => Render(chart, categories).SavePng(temp, 900, 540));
-        Atomic.WriteText(Path.Combine(folder, DataFile), JsonSerializer.Serialize(charts, new JsonSerializerOptions { WriteIndented = true }));
+        foreach (var chart in charts) AtomicFile.Write(Path.Combine(folder, chart.File), temp => Render(chart, categories).SavePng(temp, 900, 540));
+        AtomicFile.WriteAllText(Path.Combine(folder, DataFile), JsonSerializer.Serialize(charts, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     private static Plot Render(Chart chart, IReadOnlyList<string> categories)

@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Globalization;
 using System.Text;
 using Repro.Experiments.Harness.Definitions;
@@ -55,7 +56,7 @@ public static class TableReport
         }
         s.AppendLine().AppendLine("## Cells").AppendLine().AppendLine("| Method | Concept | Seed | Preset | Key |").AppendLine("|---|---|---:|---|---|");
         foreach (var c in cells) s.AppendLine($"| {c.Row.Display} | {c.Spec.Concept} | {c.Spec.Seed} | {c.Spec.Preset} | `{c.Spec.Key[..16]}` |");
-        Atomic.WriteText(path, s.ToString());
+        AtomicFile.WriteAllText(path, s.ToString());
     }
 
     public static IEnumerable<string> Deviations(PaperDefinition paper, ScaleEntry scale, HarnessEnvironment env, IReadOnlyList<PlannedCell> cells)

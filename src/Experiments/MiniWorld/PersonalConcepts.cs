@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Text;
 
 namespace Repro.Experiments.MiniWorld;
@@ -76,6 +77,6 @@ public static class PersonalConcepts
             csv.Append($"{concept.Id},{concept.SuperCategory},{(concept.Animate ? "true" : "false")},\"{concept.Description.Replace("\"", "\"\"")}\"\n");
             log?.Invoke($"{concept.Id}: {scenes.Count} images ({string.Join(", ", scenes.Select(s => s.Background.ToString().ToLowerInvariant()))})");
         }
-        AtomicFile.WriteText(Path.Combine(dir, "concepts.csv"), csv.ToString());
+        AtomicFile.WriteAllText(Path.Combine(dir, "concepts.csv"), csv.ToString());
     }
 }

@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using SkiaSharp;
 
 namespace Repro.Experiments.MiniWorld;
@@ -9,9 +10,9 @@ public sealed record RenderedImage(int Width, int Height, byte[] Rgb, byte[] Mas
 
     public byte[] EncodeMaskPng() => Encode(Mask, 1);
 
-    public void SavePng(string path) => AtomicFile.Write(path, EncodePng());
+    public void SavePng(string path) => AtomicFile.WriteAllBytes(path, EncodePng());
 
-    public void SaveMaskPng(string path) => AtomicFile.Write(path, EncodeMaskPng());
+    public void SaveMaskPng(string path) => AtomicFile.WriteAllBytes(path, EncodeMaskPng());
 
     private byte[] Encode(byte[] data, int channels)
     {
@@ -23,21 +24,6 @@ public sealed record RenderedImage(int Width, int Height, byte[] Rgb, byte[] Mas
         using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100) ?? throw new IOException("PNG encoding failed");
         return encoded.ToArray();
     }
-}
-
-/// <summary>Writes a file through a temporary name and a rename, so readers never see half a file.</summary>
-public static class AtomicFile
-{
-    public static void Write(string path, byte[] bytes)
-    {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, full, overwrite: true);
-    }
-
-    public static void WriteText(string path, string text) => Write(path, System.Text.Encoding.UTF8.GetBytes(text));
 }
 
 /// <summary>

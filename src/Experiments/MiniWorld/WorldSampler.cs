@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Text;
 using System.Text.Json;
 
@@ -98,7 +99,7 @@ public static class WorldSampler
         });
         var text = new StringBuilder();
         foreach (var e in entries) text.Append(JsonSerializer.Serialize(e, Json)).Append('\n');
-        AtomicFile.WriteText(Path.Combine(dir, "captions.jsonl"), text.ToString());
+        AtomicFile.WriteAllText(Path.Combine(dir, "captions.jsonl"), text.ToString());
         log?.Invoke($"wrote {count} images, masks and captions.jsonl to {dir}");
         return entries;
     }

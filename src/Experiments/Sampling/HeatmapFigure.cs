@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using Repro.Model.Pipeline;
 using SkiaSharp;
 using static TorchSharp.torch;
@@ -36,11 +37,7 @@ public static class HeatmapFigure
             }
         }
         using var png = surface.Snapshot().Encode(SKEncodedImageFormat.Png, 100);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + ".tmp";
-        using (var stream = File.Create(temp)) png.SaveTo(stream);
-        File.Move(temp, full, overwrite: true);
+        AtomicFile.WriteStream(path, png.SaveTo);
     }
 
     private static void Draw(SKCanvas canvas, SKBitmap bitmap, float x, float y, int cell)

@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -54,9 +55,7 @@ public sealed class LossLog(string path)
         var lines = File.ReadAllLines(Path);
         var kept = lines.Take(1).Concat(lines.Skip(1).Where(l =>
             int.TryParse(l.Split(',')[0], NumberStyles.None, CultureInfo.InvariantCulture, out int s) && s <= step)).ToArray();
-        string temp = Path + ".tmp";
-        File.WriteAllLines(temp, step == 0 ? [] : kept);
-        File.Move(temp, Path, overwrite: true);
+        AtomicFile.Write(Path, temp => File.WriteAllLines(temp, step == 0 ? [] : kept));
     }
 
     public void Append(int step, double lr, IReadOnlyDictionary<string, double> terms, double total, IReadOnlyDictionary<string, double> diagnostics)

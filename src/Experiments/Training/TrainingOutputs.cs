@@ -36,10 +36,7 @@ public static class TrainingOutputs
     /// <summary>Writes <paramref name="unet"/> as a diffusers unet/ folder; config.json is copied from <paramref name="configSource"/>.</summary>
     public static void SaveUNet(string folder, UNet2DConditionModel unet, string configSource)
     {
-        Directory.CreateDirectory(folder);
-        string temp = Path.Combine(folder, "config.json.tmp");
-        File.Copy(configSource, temp, overwrite: true);
-        File.Move(temp, Path.Combine(folder, "config.json"), overwrite: true);
+        AtomicFile.Write(Path.Combine(folder, "config.json"), temp => File.Copy(configSource, temp, overwrite: true));
         var state = unet.state_dict().Select(kv => KeyValuePair.Create(kv.Key, kv.Value.detach().to(float32).cpu().contiguous())).ToList();
         try
         {
@@ -52,12 +49,6 @@ public static class TrainingOutputs
     }
 
     /// <summary>Writes a JSON object atomically (temp file + rename).</summary>
-    public static void WriteJson(string path, JsonNode node)
-    {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(temp, full, overwrite: true);
-    }
+    public static void WriteJson(string path, JsonNode node) =>
+        AtomicFile.WriteAllText(path, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 }

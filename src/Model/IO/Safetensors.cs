@@ -31,27 +31,17 @@ public static class Safetensors
         byte[] header = SafetensorsHeader.Serialize(entries, 0, metadata);
         int padded = (header.Length + 7) / 8 * 8;
 
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + $".{Environment.ProcessId}.tmp";
-        try
+        AtomicFile.Write(path, temp =>
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Span<byte> length = stackalloc byte[8];
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-                stream.Write(length);
-                stream.Write(header);
-                for (int i = header.Length; i < padded; i++) stream.WriteByte((byte)' ');
-                foreach (var (_, tensor) in items) WriteData(stream, tensor);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            using var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            Span<byte> length = stackalloc byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+            stream.Write(length);
+            stream.Write(header);
+            for (int i = header.Length; i < padded; i++) stream.WriteByte((byte)' ');
+            foreach (var (_, tensor) in items) WriteData(stream, tensor);
+            stream.Flush(flushToDisk: true);
+        });
     }
 
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>

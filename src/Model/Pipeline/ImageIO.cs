@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,11 +36,7 @@ public static class ImageIO
             bitmap.SetPixel(x, y, new SKColor(rgb[y, x, 0], rgb[y, x, 1], rgb[y, x, 2]));
         using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100)
                             ?? throw new IOException($"{path}: PNG encoding failed");
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + $".{Environment.ProcessId}.tmp";
-        using (var stream = File.Create(temp)) encoded.SaveTo(stream);
-        File.Move(temp, full, overwrite: true);
+        AtomicFile.WriteStream(path, encoded.SaveTo);
     }
 
     /// <summary>

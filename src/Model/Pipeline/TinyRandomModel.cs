@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using Repro.Model.Clip;
 using Repro.Model.IO;
+using Repro.Model.Tokenizers;
 using Repro.Model.UNet;
 using Repro.Model.Vae;
 using TorchSharp;
@@ -35,14 +36,8 @@ public static class TinyRandomModel
 
     private static void Write(string folder, long seed)
     {
-        foreach (string name in ConfigResources) CopyResource("tiny-random/" + name, Path.Combine(folder, name));
-        CopyResource("clip-tokenizer/vocab.json", Path.Combine(folder, "tokenizer", "vocab.json"));
-        CopyResource("clip-tokenizer/merges.txt", Path.Combine(folder, "tokenizer", "merges.txt"));
-        WriteJson(Path.Combine(folder, "tokenizer", "tokenizer_config.json"), new Dictionary<string, object>
-        {
-            ["bos_token"] = "<|startoftext|>", ["eos_token"] = "<|endoftext|>", ["unk_token"] = "<|endoftext|>",
-            ["pad_token"] = "!", ["model_max_length"] = 77, ["do_lower_case"] = true, ["tokenizer_class"] = "CLIPTokenizer",
-        });
+        foreach (string name in ConfigResources) EmbeddedResources.CopyTo("tiny-random/" + name, Path.Combine(folder, name));
+        ClipTokenizerFolder.Write(Path.Combine(folder, "tokenizer"), padToken: "!");
         WriteJson(Path.Combine(folder, "model_index.json"), new Dictionary<string, object>
         {
             ["_class_name"] = "StableDiffusionPipeline",
@@ -63,18 +58,6 @@ public static class TinyRandomModel
             Safetensors.Save(Path.Combine(folder, "text_encoder", "model.safetensors"), text.state_dict());
     }
 
-    private static void CopyResource(string name, string path)
-    {
-        using var stream = typeof(TinyRandomModel).Assembly.GetManifestResourceStream(name)
-                           ?? throw new InvalidOperationException($"embedded resource '{name}' is missing from {typeof(TinyRandomModel).Assembly.GetName().Name}");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var file = File.Create(path);
-        stream.CopyTo(file);
-    }
-
-    private static void WriteJson(string path, object value)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }));
-    }
+    private static void WriteJson(string path, object value) =>
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }));
 }

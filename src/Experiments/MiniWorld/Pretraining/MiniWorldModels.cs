@@ -1,3 +1,5 @@
+using Repro.Model.Tokenizers;
+using Repro.Model.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Repro.Experiments.Evaluation;
@@ -85,29 +87,21 @@ public static class MiniWorldModels
         foreach (string key in node.Select(p => p.Key).Where(k => !mapped.Contains(k)).ToList()) node.Remove(key);
         var ordered = new JsonObject { ["_class_name"] = className, ["_diffusers_version"] = "0.27.2" };
         foreach (var (k, v) in node.OrderBy(p => p.Key, StringComparer.Ordinal)) ordered[k] = v?.DeepClone();
-        AtomicFile.WriteText(path, ordered.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(path, ordered.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>A transformers config.json (model_type and architectures included).</summary>
     public static void WriteTransformersConfig(string path, object config)
     {
         var node = JsonSerializer.SerializeToNode(config, config.GetType(), Model.IO.ConfigJson.Options)!.AsObject();
-        AtomicFile.WriteText(path, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(path, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>tokenizer/, scheduler/ and model_index.json of the diffusers folder, and the tokenizer files of clip/.</summary>
     public static void WriteFixedFiles(string root)
     {
         foreach (string dir in new[] { Path.Combine(root, "tokenizer"), Path.Combine(root, "clip") })
-        {
-            foreach (string f in new[] { "vocab.json", "merges.txt" })
-                AtomicFile.Write(Path.Combine(dir, f), File.ReadAllBytes(Path.Combine(BundledClipTokenizer.Folder(), f)));
-            WriteJson(Path.Combine(dir, "tokenizer_config.json"), new Dictionary<string, object>
-            {
-                ["bos_token"] = "<|startoftext|>", ["eos_token"] = "<|endoftext|>", ["unk_token"] = "<|endoftext|>",
-                ["pad_token"] = "<|endoftext|>", ["model_max_length"] = 77, ["do_lower_case"] = true, ["tokenizer_class"] = "CLIPTokenizer",
-            });
-        }
+            ClipTokenizerFolder.Write(dir, padToken: ClipTokenizer.DefaultEosToken);
         WriteJson(Path.Combine(root, "scheduler", "scheduler_config.json"), new Dictionary<string, object?>
         {
             ["_class_name"] = "DDPMScheduler", ["_diffusers_version"] = "0.27.2", ["beta_start"] = 0.00085, ["beta_end"] = 0.012,
@@ -124,7 +118,7 @@ public static class MiniWorldModels
     }
 
     public static void WriteJson(string path, object value) =>
-        AtomicFile.WriteText(path, JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
     public static long ParameterCount(TorchSharp.torch.nn.Module module) => module.parameters().Sum(p => p.numel());
 }

@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Repro.Model.Clip;
@@ -40,7 +41,7 @@ public static class PretrainManifest
             ["world_seed"] = WorldBatch.WorldSeed, ["regenerate"] = "repro miniworld pretrain --out <folder> --stage all (resumable; run until every stage is complete)",
             ["stages"] = stages, ["files"] = files,
         };
-        AtomicFile.WriteText(Path.Combine(root, FileName), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(root, FileName), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     private static JsonObject LatestEval(string root, string stage)

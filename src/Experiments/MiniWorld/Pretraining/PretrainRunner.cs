@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -107,6 +108,6 @@ public static class PretrainRunner
     {
         var text = new StringBuilder(header).Append('\n');
         foreach (var (_, line) in rows) text.Append(line).Append('\n');
-        AtomicFile.WriteText(path, text.ToString());
+        AtomicFile.WriteAllText(path, text.ToString());
     }
 }

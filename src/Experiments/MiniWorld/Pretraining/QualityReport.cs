@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Globalization;
 using System.Text;
 using Repro.Model.Clip;
@@ -75,6 +76,6 @@ public static class QualityReport
         static string F(double v) => double.IsNaN(v) ? "" : v.ToString("G6", CultureInfo.InvariantCulture);
         var text = new StringBuilder("measure,attribute,value,n,chance,target\n");
         foreach (var r in rows) text.Append($"{r.Measure},{r.Attribute},{F(r.Value)},{r.N},{F(r.Chance)},{F(r.Target)}\n");
-        AtomicFile.WriteText(path, text.ToString());
+        AtomicFile.WriteAllText(path, text.ToString());
     }
 }

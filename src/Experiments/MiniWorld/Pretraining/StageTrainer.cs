@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Security.Cryptography;
 using System.Text.Json;
 using TorchSharp;
@@ -81,14 +82,12 @@ public abstract class StageTrainer : IDisposable
         Directory.CreateDirectory(stateDir);
         string optimizerFile = $"{Settings.Stage}.optimizer.{Step}.bin";
         string optimizerPath = Path.Combine(stateDir, optimizerFile);
-        string temp = optimizerPath + ".tmp";
-        Optimizer.save_state_dict(temp);
-        File.Move(temp, optimizerPath, overwrite: true);
+        AtomicFile.Write(optimizerPath, temp => Optimizer.save_state_dict(temp));
         Export();
         using var rng = Generator.get_state();
         var state = new StageState(Settings, Step, Convert.ToBase64String(rng.data<byte>().ToArray()), Sha256(WeightsPath), optimizerFile,
             Sha256(optimizerPath), Seconds);
-        AtomicFile.WriteText(StatePath, JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(StatePath, JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         foreach (string old in Directory.GetFiles(stateDir, $"{Settings.Stage}.optimizer.*.bin"))
             if (Path.GetFileName(old) != optimizerFile) File.Delete(old);
     }
