@@ -1,7 +1,6 @@
-using Repro.Model.IO;
-using Repro.Experiments.Prompts;
 using System.Globalization;
-using CsvHelper;
+using Repro.Experiments.Prompts;
+using static Repro.Experiments.CsvFiles;
 
 namespace Repro.Experiments.Evaluation;
 
@@ -9,30 +8,21 @@ namespace Repro.Experiments.Evaluation;
 public static class ScoreCsv
 {
     public static void WriteImages(string path, IReadOnlyList<ImageScore> scores, IReadOnlyList<PromptTemplate> prompts) =>
-        WriteAtomic(path, csv =>
-        {
-            csv.WriteRecord(["method", "concept", "prompt_index", "prompt", "image", "clip_t", "clip_i", "dino"]);
-            foreach (var s in scores)
-                csv.WriteRecord([s.Method, s.Concept, s.PromptIndex.ToString(CultureInfo.InvariantCulture), prompts[s.PromptIndex].Template,
-                                 s.Image, Number(s.ClipT), Number(s.ClipI), Number(s.Dino)]);
-        });
+        Write(path, new[] { new[] { "method", "concept", "prompt_index", "prompt", "image", "clip_t", "clip_i", "dino" } }
+            .Concat(scores.Select(s => new[]
+            {
+                s.Method, s.Concept, s.PromptIndex.ToString(CultureInfo.InvariantCulture), prompts[s.PromptIndex].Template,
+                s.Image, Number(s.ClipT), Number(s.ClipI), Number(s.Dino),
+            })));
 
-    public static void WriteSummary(string path, IReadOnlyList<SummaryRow> rows, double level) =>
-        WriteAtomic(path, csv =>
-        {
-            string pct = (level * 100).ToString("0.##", CultureInfo.InvariantCulture);
-            csv.WriteRecord(["level", "method", "concept", "prompt", "metric", "mean", $"ci{pct}_low", $"ci{pct}_high", "images"]);
-            foreach (var r in rows)
-                csv.WriteRecord([r.Level, r.Method, r.Concept, r.Prompt, ImageScore.Label(r.Metric), Number(r.Estimate.Mean),
-                                 Number(r.Estimate.Low), Number(r.Estimate.High), r.Estimate.Count.ToString(CultureInfo.InvariantCulture)]);
-        });
-
-    private static string Number(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
-
-    private static void WriteAtomic(string path, Action<CsvWriter> write) => AtomicFile.Write(path, temp =>
+    public static void WriteSummary(string path, IReadOnlyList<SummaryRow> rows, double level)
     {
-        using var writer = new StreamWriter(temp);
-        using var csv = CsvWriter.Create(writer, null, leaveOpen: true);
-        write(csv);
-    });
+        string pct = (level * 100).ToString("0.##", CultureInfo.InvariantCulture);
+        Write(path, new[] { new[] { "level", "method", "concept", "prompt", "metric", "mean", $"ci{pct}_low", $"ci{pct}_high", "images" } }
+            .Concat(rows.Select(r => new[]
+            {
+                r.Level, r.Method, r.Concept, r.Prompt, ImageScore.Label(r.Metric), Number(r.Estimate.Mean),
+                Number(r.Estimate.Low), Number(r.Estimate.High), r.Estimate.Count.ToString(CultureInfo.InvariantCulture),
+            })));
+    }
 }

@@ -73,8 +73,8 @@ public static class CellRunner
         var scores = evaluator.Score(layout, prompts, categories)
             .Select(s => new CellScore(s.PromptIndex, Path.GetRelativePath(dir, s.Image), s.ClipT, s.ClipI, s.Dino)).ToList();
 
-        Atomic.WriteCsv(Path.Combine(dir, "scores.csv"), new[] { new[] { "prompt_index", "image", "clip_t", "clip_i", "dino" } }
-            .Concat(scores.Select(s => new[] { s.Prompt.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Image, Atomic.Number(s.ClipT), Atomic.Number(s.ClipI), Atomic.Number(s.Dino) })));
+        CsvFiles.Write(Path.Combine(dir, "scores.csv"), new[] { new[] { "prompt_index", "image", "clip_t", "clip_i", "dino" } }
+            .Concat(scores.Select(s => new[] { s.Prompt.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Image, CsvFiles.Number(s.ClipT), CsvFiles.Number(s.ClipI), CsvFiles.Number(s.Dino) })));
         var manifest = new JsonObject
         {
             ["key"] = key, ["preset"] = cell.Spec.Preset, ["concept"] = cell.Spec.Concept, ["seed"] = cell.Spec.Seed, ["seconds"] = watch.Elapsed.TotalSeconds,
@@ -116,6 +116,6 @@ public static class LossCurve
         var header = lines[0].Split(',');
         int column = Array.IndexOf(header, "total") is var t and >= 0 ? t : Array.IndexOf(header, "loss") is var l and >= 0 ? l : 2;
         return lines.Skip(1).Select(line => line.Split(',')).Where(f => f.Length > column)
-                    .Select(f => (int.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture), Atomic.Parse(f[column]))).ToList();
+                    .Select(f => (int.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture), CsvFiles.Parse(f[column]))).ToList();
     }
 }

@@ -81,11 +81,11 @@ public static class TableResults
     }
 
     public static void WriteMeasured(string path, IReadOnlyList<MeasuredRow> rows) =>
-        Atomic.WriteCsv(path, new[] { new[] { "method", "metric", "mean", "ci95_low", "ci95_high", "n" } }
+        CsvFiles.Write(path, new[] { new[] { "method", "metric", "mean", "ci95_low", "ci95_high", "n" } }
             .Concat(rows.Select(r => new[] { r.Method, r.Metric, F(r.Mean), F(r.Low), F(r.High), r.N.ToString(CultureInfo.InvariantCulture) })));
 
     public static void WriteComparison(string path, IReadOnlyList<ComparisonRow> rows) =>
-        Atomic.WriteCsv(path, new[] { new[] { "method", "metric", "reported", "measured", "delta", "relative_delta", "rank_paper", "rank_measured", "status" } }
+        CsvFiles.Write(path, new[] { new[] { "method", "metric", "reported", "measured", "delta", "relative_delta", "rank_paper", "rank_measured", "status" } }
             .Concat(rows.Select(r => new[]
             {
                 r.Method, r.Metric, F(r.Reported), r.Measured is null ? "" : F(r.Measured.Mean), r.Delta is { } d ? F(d) : "",

@@ -1,13 +1,13 @@
-using Repro.Model.IO;
 using System.Globalization;
 using CsvHelper;
+using Repro.Model.IO;
 
-namespace Repro.Experiments.Harness;
+namespace Repro.Experiments;
 
-/// <summary>CSV written atomically, and the number format of the harness's CSV files (round-trip, NaN = empty).</summary>
-public static class Atomic
+/// <summary>Result CSVs (CsvHelper, written atomically) and their number format: round-trip, invariant, NaN = empty.</summary>
+public static class CsvFiles
 {
-    public static void WriteCsv(string path, IEnumerable<string[]> rows) => AtomicFile.Write(path, temp =>
+    public static void Write(string path, IEnumerable<string[]> rows) => AtomicFile.Write(path, temp =>
     {
         using var writer = new StreamWriter(temp);
         using var csv = CsvWriter.Create(writer, null, leaveOpen: true);
