@@ -10,21 +10,8 @@ using TorchSharp;
 namespace Repro.Experiments.Tests.MiniWorld.Pretraining;
 
 /// <summary>Tiny configs of each trainer: losses fall, resume is bit-identical, folders load, verify catches edits.</summary>
-[Collection("Pretraining")]   // sequential: parallel TorchSharp training raises the odds of its Scalar/GC race
-public sealed class PretrainingTests : IDisposable
+public sealed class PretrainingTests : PretrainingTestBase
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("repro-pretrain-").FullName;
-
-    private readonly int _threads = torch.get_num_threads();
-
-    public PretrainingTests() => torch.set_num_threads(1);
-
-    public void Dispose()
-    {
-        torch.set_num_threads(_threads);
-        Directory.Delete(_dir, recursive: true);
-    }
-
     internal static StageSettings Tiny(string stage, int batch, double lr) => new(stage, "tiny", batch, 1000, lr, 1, 7);
 
     private static (double First, double Last) TrainLosses(StageTrainer trainer, int steps)
@@ -43,7 +30,7 @@ public sealed class PretrainingTests : IDisposable
     [Fact]
     public void Vae_loss_decreases_on_a_repeated_batch()
     {
-        using var trainer = new VaeTrainer(_dir, Tiny("vae", 4, 1e-2)) { DataPeriod = 1 };
+        using var trainer = new VaeTrainer(Dir, Tiny("vae", 4, 1e-2)) { DataPeriod = 1 };
         var (first, last) = TrainLosses(trainer, 20);
         Assert.True(last < 0.7 * first, $"VAE MSE {first} -> {last}");
     }
@@ -51,7 +38,7 @@ public sealed class PretrainingTests : IDisposable
     [Fact]
     public void Clip_loss_decreases_on_a_repeated_batch()
     {
-        using var trainer = new ClipTrainer(_dir, Tiny("clip", 8, 1e-2)) { DataPeriod = 1 };
+        using var trainer = new ClipTrainer(Dir, Tiny("clip", 8, 1e-2)) { DataPeriod = 1 };
         var (first, last) = TrainLosses(trainer, 20);
         Assert.True(last < 0.8 * first, $"CLIP loss {first} -> {last}");
     }
@@ -59,7 +46,7 @@ public sealed class PretrainingTests : IDisposable
     [Fact]
     public void Resume_from_a_checkpoint_gives_bit_identical_weights()
     {
-        string straight = Path.Combine(_dir, "straight"), pieces = Path.Combine(_dir, "pieces");
+        string straight = Path.Combine(Dir, "straight"), pieces = Path.Combine(Dir, "pieces");
         using (var t = new VaeTrainer(straight, Tiny("vae", 2, 1e-3))) { for (int i = 0; i < 4; i++) t.Run(); t.SaveCheckpoint(); }
         using (var t = new VaeTrainer(pieces, Tiny("vae", 2, 1e-3))) { t.Run(); t.Run(); t.SaveCheckpoint(); t.Run(); }  // third step is lost (killed)
         using (var t = new VaeTrainer(pieces, Tiny("vae", 2, 1e-3)))
@@ -77,10 +64,10 @@ public sealed class PretrainingTests : IDisposable
     [Fact]
     public void Resume_rejects_other_settings_and_a_half_written_checkpoint()
     {
-        using (var t = new VaeTrainer(_dir, Tiny("vae", 2, 1e-3))) { t.Run(); t.SaveCheckpoint(); }
-        using (var other = new VaeTrainer(_dir, Tiny("vae", 2, 2e-3))) Assert.Throws<InvalidOperationException>(() => other.TryResume());
-        File.AppendAllText(Path.Combine(_dir, "vae", "diffusion_pytorch_model.safetensors"), "x");
-        using var same = new VaeTrainer(_dir, Tiny("vae", 2, 1e-3));
+        using (var t = new VaeTrainer(Dir, Tiny("vae", 2, 1e-3))) { t.Run(); t.SaveCheckpoint(); }
+        using (var other = new VaeTrainer(Dir, Tiny("vae", 2, 2e-3))) Assert.Throws<InvalidOperationException>(() => other.TryResume());
+        File.AppendAllText(Path.Combine(Dir, "vae", "diffusion_pytorch_model.safetensors"), "x");
+        using var same = new VaeTrainer(Dir, Tiny("vae", 2, 1e-3));
         Assert.Throws<InvalidDataException>(() => same.TryResume());
     }
 
@@ -89,26 +76,26 @@ public sealed class PretrainingTests : IDisposable
     {
         var log = new List<string>();
         var tiny = new PretrainCommands.StageOverrides("tiny", TotalSteps: 6, BatchSize: 2);
-        using (var trainer = PretrainCommands.CreateTrainer(_dir, "vae", tiny))
-            Assert.False(PretrainRunner.Run(trainer, new PretrainOptions(_dir, MaxMinutes: 0), log.Add));   // no time: step-0 checkpoint only
-        Assert.Equal(0, StageTrainer.ReadState(Path.Combine(_dir, "state", "vae.json")).Step);
-        PretrainCommands.RunStages(_dir, "vae", 5, 1, tiny, 5, log.Add);
+        using (var trainer = PretrainCommands.CreateTrainer(Dir, "vae", tiny))
+            Assert.False(PretrainRunner.Run(trainer, new PretrainOptions(Dir, MaxMinutes: 0), log.Add));   // no time: step-0 checkpoint only
+        Assert.Equal(0, StageTrainer.ReadState(Path.Combine(Dir, "state", "vae.json")).Step);
+        PretrainCommands.RunStages(Dir, "vae", 5, 1, tiny, 5, log.Add);
         Assert.Contains(log, l => l.Contains("resumed at step 0", StringComparison.Ordinal));
         Assert.Contains(log, l => l.Contains("complete at step 6", StringComparison.Ordinal));
-        Assert.Equal(6, StageTrainer.ReadState(Path.Combine(_dir, "state", "vae.json")).Step);
-        Assert.Single(Directory.GetFiles(Path.Combine(_dir, "state"), "vae.optimizer.*.bin"));
-        Assert.StartsWith("step,seconds,metric,value", File.ReadAllText(Path.Combine(_dir, "curves", "vae-eval.csv")), StringComparison.Ordinal);
-        Assert.Empty(PretrainManifest.Verify(_dir));
-        Assert.Throws<ArgumentException>(() => PretrainCommands.RunStages(_dir, "all", 1, 1, tiny, 5, log.Add));
+        Assert.Equal(6, StageTrainer.ReadState(Path.Combine(Dir, "state", "vae.json")).Step);
+        Assert.Single(Directory.GetFiles(Path.Combine(Dir, "state"), "vae.optimizer.*.bin"));
+        Assert.StartsWith("step,seconds,metric,value", File.ReadAllText(Path.Combine(Dir, "curves", "vae-eval.csv")), StringComparison.Ordinal);
+        Assert.Empty(PretrainManifest.Verify(Dir));
+        Assert.Throws<ArgumentException>(() => PretrainCommands.RunStages(Dir, "all", 1, 1, tiny, 5, log.Add));
     }
 
     [Fact]
     public void Verify_reports_a_config_that_does_not_load()
     {
-        WriteVaeAndClip(_dir);
-        File.WriteAllText(Path.Combine(_dir, "vae", "config.json"), "{\"block_out_channels\": [8, 16], \"down_block_types\": [\"Nope\"]}");
-        PretrainManifest.Write(_dir);
-        Assert.Contains(PretrainManifest.Verify(_dir), p => p.StartsWith("vae/: does not load", StringComparison.Ordinal));
+        WriteVaeAndClip(Dir);
+        File.WriteAllText(Path.Combine(Dir, "vae", "config.json"), "{\"block_out_channels\": [8, 16], \"down_block_types\": [\"Nope\"]}");
+        PretrainManifest.Write(Dir);
+        Assert.Contains(PretrainManifest.Verify(Dir), p => p.StartsWith("vae/: does not load", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -9,22 +9,9 @@ using TorchSharp;
 
 namespace Repro.Experiments.Tests.MiniWorld.Pretraining;
 
-/// <summary>The UNet stage and the whole written folder (same collection as PretrainingTests: run sequentially).</summary>
-[Collection("Pretraining")]   // sequential: parallel TorchSharp training raises the odds of its Scalar/GC race
-public sealed class PretrainingUNetTests : IDisposable
+/// <summary>The UNet stage and the whole written folder .</summary>
+public sealed class PretrainingUNetTests : PretrainingTestBase
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("repro-pretrain-unet-").FullName;
-
-    private readonly int _threads = torch.get_num_threads();
-
-    public PretrainingUNetTests() => torch.set_num_threads(1);
-
-    public void Dispose()
-    {
-        torch.set_num_threads(_threads);
-        Directory.Delete(_dir, recursive: true);
-    }
-
     private static StageSettings Tiny(string stage, int batch, double lr) => PretrainingTests.Tiny(stage, batch, lr);
 
     private static void WriteVaeAndClip(string root) => PretrainingTests.WriteVaeAndClip(root);
@@ -37,8 +24,8 @@ public sealed class PretrainingUNetTests : IDisposable
     [Fact]
     public void UNet_loss_decreases()
     {
-        WriteVaeAndClip(_dir);
-        using var trainer = new UNetTrainer(_dir, Tiny("unet", 4, 1e-2)) { DataPeriod = 1 };
+        WriteVaeAndClip(Dir);
+        using var trainer = new UNetTrainer(Dir, Tiny("unet", 4, 1e-2)) { DataPeriod = 1 };
         double before = trainer.Evaluate()["heldout_eps_mse"];   // fixed examples, noise and timesteps
         TrainLosses(trainer, 16);
         double after = trainer.Evaluate()["heldout_eps_mse"];
@@ -48,24 +35,24 @@ public sealed class PretrainingUNetTests : IDisposable
     [Fact]
     public void Written_folders_load_with_the_real_loaders_and_verify_detects_edits()
     {
-        WriteVaeAndClip(_dir);
-        using (var unet = new UNetTrainer(_dir, Tiny("unet", 2, 1e-3))) { unet.Run(); unet.SaveCheckpoint(); }
-        AutoencoderKL.FromPretrained(Path.Combine(_dir, "vae")).Dispose();
-        CLIPModel.FromPretrained(Path.Combine(_dir, "clip")).Dispose();
-        CLIPTextModel.FromPretrained(Path.Combine(_dir, "text_encoder")).Dispose();
-        UNet2DConditionModel.FromPretrained(Path.Combine(_dir, "unet")).Dispose();
-        using (var pipeline = StableDiffusionPipeline.FromPretrained(_dir, schedulerClass: "DPMSolverMultistepScheduler"))
+        WriteVaeAndClip(Dir);
+        using (var unet = new UNetTrainer(Dir, Tiny("unet", 2, 1e-3))) { unet.Run(); unet.SaveCheckpoint(); }
+        AutoencoderKL.FromPretrained(Path.Combine(Dir, "vae")).Dispose();
+        CLIPModel.FromPretrained(Path.Combine(Dir, "clip")).Dispose();
+        CLIPTextModel.FromPretrained(Path.Combine(Dir, "text_encoder")).Dispose();
+        UNet2DConditionModel.FromPretrained(Path.Combine(Dir, "unet")).Dispose();
+        using (var pipeline = StableDiffusionPipeline.FromPretrained(Dir, schedulerClass: "DPMSolverMultistepScheduler"))
         using (var image = pipeline.Generate(["a photo of a red cat on the grass"], new GenerationOptions { Steps = 2, GuidanceScale = 2 }))
             Assert.Equal(new long[] { 1, 3, 64, 64 }, image.shape);
 
-        PretrainManifest.Write(_dir);
-        Assert.Empty(PretrainManifest.Verify(_dir));
-        string weights = Path.Combine(_dir, "unet", "diffusion_pytorch_model.safetensors");
+        PretrainManifest.Write(Dir);
+        Assert.Empty(PretrainManifest.Verify(Dir));
+        string weights = Path.Combine(Dir, "unet", "diffusion_pytorch_model.safetensors");
         var bytes = File.ReadAllBytes(weights);
         bytes[^1] ^= 1;
         File.WriteAllBytes(weights, bytes);
-        File.WriteAllText(Path.Combine(_dir, "extra.txt"), "x");
-        var problems = PretrainManifest.Verify(_dir);
+        File.WriteAllText(Path.Combine(Dir, "extra.txt"), "x");
+        var problems = PretrainManifest.Verify(Dir);
         Assert.Contains(problems, p => p.StartsWith("unet/diffusion_pytorch_model.safetensors: SHA-256", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("extra.txt: not in the manifest", StringComparison.Ordinal));
     }
