@@ -6,24 +6,35 @@ using static TorchSharp.torch;
 
 namespace Repro.Experiments.MiniWorld.Pretraining;
 
+/// <summary>What a CLIP stage is for: the UNet's conditioning text tower, or the evaluator that judges images.</summary>
+public enum ClipRole
+{
+    /// <summary>Stage <c>clip</c>: trained from scratch; exports <c>text_encoder/</c> (its text tower, frozen while the UNet trains) and keeps the whole CLIPModel in <c>state/clip-conditioning/</c>.</summary>
+    Conditioning,
+
+    /// <summary>Stage <c>evaluator</c>: starts from the finished conditioning CLIP (and its heads), weights the shape head up, exports <c>clip/</c> (CLIPModel + tokenizer files: the CLIP-T/CLIP-I evaluator).</summary>
+    Evaluator,
+}
+
 /// <summary>
-/// The evaluator CLIP: symmetric contrastive loss over the batch, plus hard negatives in the image→text direction
+/// The miniature world's CLIP: symmetric contrastive loss over the batch, plus hard negatives in the image→text direction
 /// (per image <see cref="HardNegativesPerImage"/> captions that differ from its own in one attribute, shape twice as
-/// often). Exports <c>clip/</c> (CLIPModel) and <c>text_encoder/</c> (its text tower, the UNet's frozen conditioning).
+/// often) and auxiliary attribute heads. Its <see cref="ClipRole"/> decides where it starts and what it exports.
 /// </summary>
 public sealed class ClipTrainer : StageTrainer
 {
     public const int HardNegativesPerImage = 3;
 
-    public const double HeadWeight = 0.5;
+    /// <summary>Weight of each attribute head's cross-entropy (shape, color, background, style), per role.</summary>
+    public static double[] HeadWeights(ClipRole role) => role == ClipRole.Conditioning ? [0.125, 0.125, 0.125, 0.125] : [1.0, 0.125, 0.125, 0.125];
 
     /// <summary>Variants containing <c>-nohn</c> train without hard negatives (the measured baseline).</summary>
     public int HardNegatives => Settings.Variant.Contains("-nohn", StringComparison.Ordinal) ? 0 : HardNegativesPerImage;
 
     /// <summary>
     /// Auxiliary linear attribute classifiers on the normalised image embedding (shape, color, background, style),
-    /// trained with weight <see cref="HeadWeight"/> and not exported (the CLIPModel folder stays standard); their weights
-    /// live in state/clip.heads.safetensors for resuming. Variants containing <c>-noheads</c> train without them.
+    /// trained with <see cref="HeadWeights"/> and not exported (the CLIPModel folder stays standard); their weights
+    /// live in state/STAGE.heads.safetensors for resuming. Variants containing <c>-noheads</c> train without them.
     /// </summary>
     private readonly TorchSharp.Modules.Linear[] _heads;
 
@@ -31,26 +42,46 @@ public sealed class ClipTrainer : StageTrainer
     private readonly TorchSharp.Modules.AdamW _optimizer;
     private readonly ClipTokenizer _tokenizer;
 
-    public ClipTrainer(string root, StageSettings settings) : base(root, settings)
+    public ClipTrainer(string root, StageSettings settings, ClipRole role = ClipRole.Conditioning) : base(root, settings)
     {
+        Role = role;
         torch.manual_seed(settings.Seed);
         Model = new CLIPModel(MiniWorldModels.Clip(BaseVariant(settings.Variant)));
         Model.train();
         int[] classes = [WorldVocabulary.Categories.Count, WorldVocabulary.Colors.Count, WorldVocabulary.Backgrounds.Count, WorldVocabulary.Styles.Count];
         _heads = settings.Variant.Contains("-noheads", StringComparison.Ordinal) ? []
             : classes.Select(n => torch.nn.Linear(Model.Config.ProjectionDim, n)).ToArray();
+        if (role == ClipRole.Evaluator)
+        {
+            if (!File.Exists(Path.Combine(ConditioningFolder, "model.safetensors")))
+                throw new InvalidOperationException($"{ConditioningFolder}: the evaluator stage starts from the finished conditioning CLIP (run --stage clip first)");
+            LoadFrom(ConditioningFolder, Path.Combine(Root, "state", "clip.heads.safetensors"));
+        }
         _optimizer = AdamW(Model.parameters().Concat(_heads.SelectMany(h => h.parameters())), settings.LearningRate, weightDecay: 0.05);
         _tokenizer = ClipTokenizer.FromFolder(Evaluation.BundledClipTokenizer.Folder());
     }
 
+    public ClipRole Role { get; }
+
     public CLIPModel Model { get; }
     protected override TorchSharp.Modules.AdamW Optimizer => _optimizer;
-    public string Folder => Path.Combine(Root, "clip");
+    /// <summary>The CLIPModel folder this stage writes: <c>state/clip-conditioning/</c> or <c>clip/</c>.</summary>
+    public string Folder => Role == ClipRole.Conditioning ? ConditioningFolder : Path.Combine(Root, "clip");
+    private string ConditioningFolder => Path.Combine(Root, "state", "clip-conditioning");
     public string TextEncoderFolder => Path.Combine(Root, "text_encoder");
     public override string WeightsPath => Path.Combine(Folder, "model.safetensors");
 
     public static StageSettings DefaultSettings(string variant = MiniWorldModels.DefaultClip, long totalSteps = 6000) =>
         new("clip", variant, 64, totalSteps, 1e-3, 200, 2);
+
+    /// <summary>
+    /// The conditioning CLIP's schedule was planned for 6,000 steps and stopped at 3,109, when its text tower was frozen
+    /// for the UNet (background, style and color were learned; shape, the slow attribute, is the evaluator stage's job).
+    /// </summary>
+    public const long ConditioningStopStep = 3109;
+
+    public static StageSettings EvaluatorSettings(string variant = MiniWorldModels.DefaultClip, long totalSteps = 2500) =>
+        new("evaluator", variant, 64, totalSteps, 1e-3, 100, 4);
 
     protected override double TrainStep(long step)
     {
@@ -68,7 +99,7 @@ public sealed class ClipTrainer : StageTrainer
         var logitsPerText = torch.matmul(text[..b], image.t()) * scale;           // (B, B)
         var labels = torch.arange(b, dtype: ScalarType.Int64);
         var loss = (torch.nn.functional.cross_entropy(logitsPerImage, labels) + torch.nn.functional.cross_entropy(logitsPerText, labels)) / 2;
-        if (_heads.Length > 0) loss = loss + HeadLoss(image, examples) * HeadWeight;
+        if (_heads.Length > 0) loss = loss + HeadLoss(image, examples);
         _optimizer.zero_grad();
         loss.backward();
         ClipGradients(Model.parameters(), 1.0);
@@ -76,7 +107,7 @@ public sealed class ClipTrainer : StageTrainer
         return loss.item<float>();
     }
 
-    /// <summary>Mean cross-entropy of the attribute heads (color ignored where the style is monochrome).</summary>
+    /// <summary>Weighted cross-entropy of the attribute heads (color ignored where the style is monochrome).</summary>
     private Tensor HeadLoss(Tensor image, IReadOnlyList<WorldExample> examples)
     {
         long[][] labels =
@@ -86,13 +117,14 @@ public sealed class ClipTrainer : StageTrainer
             examples.Select(e => (long)e.Scene.Background).ToArray(),
             examples.Select(e => (long)e.Scene.Style).ToArray(),
         ];
+        var weights = HeadWeights(Role);
         Tensor total = torch.zeros(1);
         for (int a = 0; a < _heads.Length; a++)
-            total = total + torch.nn.functional.cross_entropy(_heads[a].forward(image), torch.tensor(labels[a]), ignore_index: -100);
-        return total.squeeze() / _heads.Length;
+            total = total + torch.nn.functional.cross_entropy(_heads[a].forward(image), torch.tensor(labels[a]), ignore_index: -100) * weights[a];
+        return total.squeeze();
     }
 
-    private string HeadsPath => Path.Combine(Root, "state", "clip.heads.safetensors");
+    private string HeadsPath => Path.Combine(Root, "state", Settings.Stage + ".heads.safetensors");
 
     private Tensor LogitScale() => Model.named_parameters().First(p => p.name == "logit_scale").parameter;
 
@@ -103,22 +135,28 @@ public sealed class ClipTrainer : StageTrainer
         MiniWorldModels.WriteTransformersConfig(Path.Combine(Folder, "config.json"), config);
         var state = Model.state_dict();
         Safetensors.Save(WeightsPath, state);
-        MiniWorldModels.WriteTransformersConfig(Path.Combine(TextEncoderFolder, "config.json"),
-            config.TextConfig with { Architectures = ["CLIPTextModel"], TorchDtype = "float32", TransformersVersion = "4.38.0" });
-        Safetensors.Save(Path.Combine(TextEncoderFolder, "model.safetensors"),
-            state.Where(kv => kv.Key.StartsWith("text_model.", StringComparison.Ordinal)));
+        if (Role == ClipRole.Conditioning)
+        {
+            Directory.CreateDirectory(TextEncoderFolder);
+            MiniWorldModels.WriteTransformersConfig(Path.Combine(TextEncoderFolder, "config.json"),
+                config.TextConfig with { Architectures = ["CLIPTextModel"], TorchDtype = "float32", TransformersVersion = "4.38.0" });
+            Safetensors.Save(Path.Combine(TextEncoderFolder, "model.safetensors"),
+                state.Where(kv => kv.Key.StartsWith("text_model.", StringComparison.Ordinal)));
+        }
         if (_heads.Length > 0)
             Safetensors.Save(HeadsPath, _heads.SelectMany((h, a) => h.state_dict().Select(kv => KeyValuePair.Create($"{WorldBatch.Attributes[a]}.{kv.Key}", kv.Value))));
     }
 
-    protected override void LoadWeights()
+    protected override void LoadWeights() => LoadFrom(Folder, HeadsPath);
+
+    private void LoadFrom(string folder, string headsPath)
     {
-        using var loaded = CLIPModel.FromPretrained(Folder);
+        using var loaded = CLIPModel.FromPretrained(folder);
         using var noGrad = torch.no_grad();
         var target = Model.state_dict();
         foreach (var (name, tensor) in loaded.state_dict()) target[name].copy_(tensor);
         if (_heads.Length == 0) return;
-        var heads = Safetensors.Load(HeadsPath);
+        var heads = Safetensors.Load(headsPath);
         for (int a = 0; a < _heads.Length; a++)
             foreach (var (name, tensor) in _heads[a].state_dict()) tensor.copy_(heads[$"{WorldBatch.Attributes[a]}.{name}"]);
         foreach (var t in heads.Values) t.Dispose();

@@ -12,7 +12,7 @@ public static class PretrainCommands
     public static Command Pretrain()
     {
         var output = new Option<string>("--out") { Description = "Model folder (diffusers layout + clip/ + state/ + curves/).", DefaultValueFactory = _ => DefaultRoot };
-        var stage = new Option<string>("--stage") { Description = "vae, clip, unet or all (in that order; unet needs vae and clip).", DefaultValueFactory = _ => "all" };
+        var stage = new Option<string>("--stage") { Description = "vae, clip, evaluator, unet or all (in that order; evaluator and unet need clip, unet needs vae).", DefaultValueFactory = _ => "all" };
         var minutes = new Option<double>("--max-minutes") { Description = "Time budget of this piece (the state is saved when it ends).", DefaultValueFactory = _ => 50 };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads.", DefaultValueFactory = _ => 1 };
         var variant = new Option<string?>("--variant") { Description = "Model size variant of the stage (default: the chosen size)." };
@@ -75,9 +75,9 @@ public static class PretrainCommands
         torch.set_num_threads(threads);
         string[] stages = stage switch
         {
-            "all" => ["vae", "clip", "unet"],
-            "vae" or "clip" or "unet" => [stage],
-            _ => throw new ArgumentException($"unknown stage '{stage}' (vae, clip, unet, all)"),
+            "all" => ["vae", "clip", "evaluator", "unet"],
+            "vae" or "clip" or "evaluator" or "unet" => [stage],
+            _ => throw new ArgumentException($"unknown stage '{stage}' (vae, clip, evaluator, unet, all)"),
         };
         if (stages.Length > 1 && overrides.Any)
             throw new ArgumentException("--variant, --total-steps, --batch-size and --lr apply to a single --stage");
@@ -95,13 +95,15 @@ public static class PretrainCommands
         log($"manifest written: {Path.Combine(root, PretrainManifest.FileName)}");
     }
 
+    /// <summary>A stage's trainer with the chosen schedule and stop step (a --total-steps override trains to its end).</summary>
     public static StageTrainer CreateTrainer(string root, string stage, StageOverrides? overrides = null)
     {
         overrides ??= new StageOverrides();
         return stage switch
         {
-            "vae" => new VaeTrainer(root, overrides.Apply(VaeTrainer.DefaultSettings())),
-            "clip" => new ClipTrainer(root, overrides.Apply(ClipTrainer.DefaultSettings())),
+            "vae" => new VaeTrainer(root, overrides.Apply(VaeTrainer.DefaultSettings())) { StopStep = overrides.TotalSteps ?? VaeTrainer.DefaultStopStep },
+            "clip" => new ClipTrainer(root, overrides.Apply(ClipTrainer.DefaultSettings())) { StopStep = overrides.TotalSteps ?? ClipTrainer.ConditioningStopStep },
+            "evaluator" => new ClipTrainer(root, overrides.Apply(ClipTrainer.EvaluatorSettings()), ClipRole.Evaluator),
             "unet" => new UNetTrainer(root, overrides.Apply(UNetTrainer.DefaultSettings())),
             _ => throw new ArgumentException($"unknown stage '{stage}'"),
         };

@@ -33,7 +33,7 @@ public static class PretrainManifest
             stages[s.Settings.Stage] = new JsonObject
             {
                 ["settings"] = JsonSerializer.SerializeToNode(s.Settings), ["step"] = s.Step, ["seconds"] = Math.Round(s.Seconds, 1),
-                ["complete"] = s.Step >= s.Settings.TotalSteps, ["latest_eval"] = LatestEval(root, s.Settings.Stage),
+                ["stop_step"] = s.StopStep ?? s.Settings.TotalSteps, ["complete"] = s.Complete, ["latest_eval"] = LatestEval(root, s.Settings.Stage),
             };
         }
         var manifest = new JsonObject

@@ -18,17 +18,21 @@ public static class PretrainRunner
     /// <summary>Reloads after a native error allowed per piece (the CLIP stage meets one every few hundred steps).</summary>
     public const int MaxRecoveries = 100;
 
-    /// <summary>Returns true when the stage has reached its total steps.</summary>
+    /// <summary>Returns true when the stage has reached its stop step.</summary>
     public static bool Run(StageTrainer trainer, PretrainOptions options, Action<string> log)
     {
         string stage = trainer.Settings.Stage;
+        if (File.Exists(trainer.StatePath) && StageTrainer.ReadState(trainer.StatePath) is { } saved && saved.Settings == trainer.Settings && saved.Step >= trainer.StopStep)
+        {
+            log($"[{stage}] already complete at step {saved.Step}");   // its optimizer state is no longer needed (nor committed)
+            return true;
+        }
         bool resumed = trainer.TryResume();
-        log($"[{stage}] {(resumed ? $"resumed at step {trainer.Step}" : "starting")} of {trainer.Settings.TotalSteps} ({trainer.Settings})");
+        log($"[{stage}] {(resumed ? $"resumed at step {trainer.Step}" : "starting")}, stopping at {trainer.StopStep} ({trainer.Settings})");
         string curvePath = Path.Combine(trainer.Root, "curves", stage + ".csv");
         string evalPath = Path.Combine(trainer.Root, "curves", stage + "-eval.csv");
         var curve = ReadRows(curvePath, trainer.Step);
         var evals = ReadRows(evalPath, trainer.Step);
-        if (trainer.Step >= trainer.Settings.TotalSteps) { log($"[{stage}] already complete"); return true; }
 
         var clock = Stopwatch.StartNew();
         var sinceCheckpoint = Stopwatch.StartNew();
@@ -49,7 +53,7 @@ public static class PretrainRunner
         }
         if (!resumed) Checkpoint();   // a checkpoint to recover to from the first step on
         int recoveries = 0;
-        while (trainer.Step < trainer.Settings.TotalSteps && clock.Elapsed.TotalMinutes < options.MaxMinutes)
+        while (trainer.Step < trainer.StopStep && clock.Elapsed.TotalMinutes < options.MaxMinutes)
         {
             double stepLoss;
             try
@@ -72,19 +76,19 @@ public static class PretrainRunner
             }
             lossSum += stepLoss;
             lossCount++;
-            if (trainer.Step % options.LogEvery == 0 || trainer.Step == trainer.Settings.TotalSteps)
+            if (trainer.Step % options.LogEvery == 0 || trainer.Step == trainer.StopStep)
             {
                 double seconds = clock.Elapsed.TotalSeconds, rate = (trainer.Step - startStep) / Math.Max(seconds, 1e-9);
-                double eta = (trainer.Settings.TotalSteps - trainer.Step) / Math.Max(rate, 1e-9);
+                double eta = (trainer.StopStep - trainer.Step) / Math.Max(rate, 1e-9);
                 curve.Add((trainer.Step, $"{trainer.Step},{F(baseSeconds + seconds)},{F(lossSum / lossCount)},{F(trainer.Settings.LearningRateAt(trainer.Step - 1))}"));
-                log($"[{stage}] step {trainer.Step}/{trainer.Settings.TotalSteps} loss {lossSum / lossCount:F5} {rate:F2} steps/s " +
-                    $"ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss} (piece {clock.Elapsed:hh\\:mm\\:ss} of {options.MaxMinutes} min)");
+                log($"[{stage}] step {trainer.Step}/{trainer.StopStep} loss {lossSum / lossCount:F5} {rate:F2} steps/s " +
+                    $"ETA {TimeSpan.FromSeconds(eta):hh\\:mm\\:ss} (piece {clock.Elapsed:hh\\:mm\\:ss} of {options.MaxMinutes:F0} min)");
                 lossSum = 0; lossCount = 0;
             }
             if (sinceCheckpoint.Elapsed.TotalMinutes >= options.CheckpointMinutes) Checkpoint();
         }
         if (trainer.Step > startStep) Checkpoint();
-        bool done = trainer.Step >= trainer.Settings.TotalSteps;
+        bool done = trainer.Step >= trainer.StopStep;
         log($"[{stage}] {(done ? "complete" : "paused")} at step {trainer.Step} after {clock.Elapsed:hh\\:mm\\:ss}");
         return done;
     }

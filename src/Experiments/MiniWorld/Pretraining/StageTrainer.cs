@@ -20,7 +20,11 @@ public sealed record StageSettings(string Stage, string Variant, int BatchSize, 
 
 /// <summary>The resumable state of a stage: step, settings, RNG, and SHA-256 of the weights and optimizer files it belongs to.</summary>
 public sealed record StageState(StageSettings Settings, long Step, string RngState, string WeightsSha256, string OptimizerFile,
-    string OptimizerSha256, double Seconds);
+    string OptimizerSha256, double Seconds, long? StopStep = null)
+{
+    /// <summary>The step at which the stage is complete (<see cref="StageTrainer.StopStep"/> when it was saved).</summary>
+    public bool Complete => Step >= (StopStep ?? Settings.TotalSteps);
+}
 
 /// <summary>
 /// One model's trainer. A step is a pure function of (weights, optimizer state, generator state, step), with data
@@ -41,6 +45,13 @@ public abstract class StageTrainer : IDisposable
     public StageSettings Settings { get; }
     public torch.Generator Generator { get; }
     public long Step { get; private set; }
+
+    /// <summary>
+    /// Where training stops; by default the end of the schedule (<see cref="StageSettings.TotalSteps"/>). A stage stopped
+    /// early keeps its schedule's learning rates, so a fresh run to the same stop step reproduces it.
+    /// </summary>
+    public long StopStep { get => _stopStep ?? Settings.TotalSteps; init => _stopStep = value; }
+    private readonly long? _stopStep;
 
     /// <summary>When set, step s trains on the batch of step s mod period (overfitting a few batches: a debugging aid and the tests' check).</summary>
     public long? DataPeriod { get; init; }
@@ -86,7 +97,7 @@ public abstract class StageTrainer : IDisposable
         Export();
         using var rng = Generator.get_state();
         var state = new StageState(Settings, Step, Convert.ToBase64String(rng.data<byte>().ToArray()), Sha256(WeightsPath), optimizerFile,
-            Sha256(optimizerPath), Seconds);
+            Sha256(optimizerPath), Seconds, StopStep);
         AtomicFile.WriteAllText(StatePath, JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         foreach (string old in Directory.GetFiles(stateDir, $"{Settings.Stage}.optimizer.*.bin"))
             if (Path.GetFileName(old) != optimizerFile) File.Delete(old);

@@ -45,8 +45,8 @@ public sealed class UNetTrainer : StageTrainer
     public string Folder => Path.Combine(Root, "unet");
     public override string WeightsPath => Path.Combine(Folder, "diffusion_pytorch_model.safetensors");
 
-    public static StageSettings DefaultSettings(string variant = MiniWorldModels.DefaultUNet, long totalSteps = 8000) =>
-        new("unet", variant, 32, totalSteps, 5e-4, 200, 3);
+    public static StageSettings DefaultSettings(string variant = MiniWorldModels.DefaultUNet, long totalSteps = 5000) =>
+        new("unet", variant, 32, totalSteps, 1e-3, 200, 3);
 
     /// <summary>Noisy latents, timesteps, conditioning and ε of a batch (the generator draws posterior, t, ε in that order).</summary>
     private (Tensor Noisy, Tensor Timesteps, Tensor Context, Tensor Noise) Prepare(IReadOnlyList<WorldExample> examples, IReadOnlyList<string> captions, torch.Generator gen)

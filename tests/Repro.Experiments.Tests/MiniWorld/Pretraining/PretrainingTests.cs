@@ -90,6 +90,48 @@ public sealed class PretrainingTests : PretrainingTestBase
     }
 
     [Fact]
+    public void A_stage_stopped_early_keeps_its_schedule_and_is_complete_without_its_optimizer_state()
+    {
+        var log = new List<string>();
+        var settings = Tiny("vae", 2, 1e-3) with { TotalSteps = 10, WarmupSteps = 2 };
+        using (var t = new VaeTrainer(Dir, settings) { StopStep = 3 })
+            Assert.True(PretrainRunner.Run(t, new PretrainOptions(Dir, MaxMinutes: 5), log.Add));
+        var state = StageTrainer.ReadState(Path.Combine(Dir, "state", "vae.json"));
+        Assert.Equal(3, state.Step);
+        Assert.True(state.Complete);
+        Assert.Equal(settings.LearningRateAt(2), double.Parse(File.ReadLines(Path.Combine(Dir, "curves", "vae.csv")).Last().Split(',')[3],
+            System.Globalization.CultureInfo.InvariantCulture), 6);   // the 10-step schedule's rate, not a 3-step one's
+        foreach (string f in Directory.GetFiles(Path.Combine(Dir, "state"), "vae.optimizer.*.bin")) File.Delete(f);
+        using (var again = new VaeTrainer(Dir, settings) { StopStep = 3 })
+            Assert.True(PretrainRunner.Run(again, new PretrainOptions(Dir, MaxMinutes: 5), log.Add));
+        Assert.Contains(log, l => l.Contains("already complete at step 3", StringComparison.Ordinal));
+        using var further = new VaeTrainer(Dir, settings) { StopStep = 4 };        // going further needs the optimizer state
+        Assert.Throws<InvalidDataException>(() => PretrainRunner.Run(further, new PretrainOptions(Dir, MaxMinutes: 5), log.Add));
+    }
+
+    [Fact]
+    public void The_evaluator_starts_from_the_conditioning_clip_and_leaves_the_text_encoder_alone()
+    {
+        Assert.Throws<InvalidOperationException>(() => new ClipTrainer(Path.Combine(Dir, "empty"), Tiny("evaluator", 4, 1e-3), ClipRole.Evaluator));
+        WriteVaeAndClip(Dir);
+        string textEncoder = Path.Combine(Dir, "text_encoder", "model.safetensors");
+        byte[] frozen = File.ReadAllBytes(textEncoder);
+        using var conditioning = CLIPModel.FromPretrained(Path.Combine(Dir, "state", "clip-conditioning"));
+        using (var evaluator = new ClipTrainer(Dir, Tiny("evaluator", 4, 1e-2), ClipRole.Evaluator))
+        {
+            var start = conditioning.state_dict();
+            foreach (var (name, tensor) in evaluator.Model.state_dict()) Assert.True(tensor.eq(start[name]).all().item<bool>(), name);
+            evaluator.Run(); evaluator.Run(); evaluator.SaveCheckpoint();
+        }
+        Assert.Equal(frozen, File.ReadAllBytes(textEncoder));
+        using var trained = CLIPModel.FromPretrained(Path.Combine(Dir, "clip"));
+        var before = conditioning.state_dict();
+        Assert.Contains(trained.state_dict(), kv => !kv.Value.eq(before[kv.Key]).all().item<bool>());
+        Assert.True(File.Exists(Path.Combine(Dir, "state", "evaluator.heads.safetensors")));
+        Assert.True(ClipTrainer.HeadWeights(ClipRole.Evaluator)[0] > ClipTrainer.HeadWeights(ClipRole.Conditioning)[0]);   // shape weighted up
+    }
+
+    [Fact]
     public void Verify_reports_a_config_that_does_not_load()
     {
         WriteVaeAndClip(Dir);

@@ -38,7 +38,7 @@ public sealed class PretrainingUNetTests : PretrainingTestBase
         WriteVaeAndClip(Dir);
         using (var unet = new UNetTrainer(Dir, Tiny("unet", 2, 1e-3))) { unet.Run(); unet.SaveCheckpoint(); }
         AutoencoderKL.FromPretrained(Path.Combine(Dir, "vae")).Dispose();
-        CLIPModel.FromPretrained(Path.Combine(Dir, "clip")).Dispose();
+        CLIPModel.FromPretrained(Path.Combine(Dir, "state", "clip-conditioning")).Dispose();
         CLIPTextModel.FromPretrained(Path.Combine(Dir, "text_encoder")).Dispose();
         UNet2DConditionModel.FromPretrained(Path.Combine(Dir, "unet")).Dispose();
         using (var pipeline = StableDiffusionPipeline.FromPretrained(Dir, schedulerClass: "DPMSolverMultistepScheduler"))
