@@ -77,7 +77,9 @@ public static class TableCommand
         var target = new Option<string>("--target") { Description = "ReproAdbTable1, ReproCoreTable1, ReproTable1, ReproAll, ...", Required = true };
         var output = new Option<string>("--out") { Description = "Script path.", DefaultValueFactory = _ => "repro-slurm.sh" };
         var gres = new Option<string?>("--gres") { Description = "GPU request per array task, e.g. gpu:1 (default: none)." };
-        var command = new Command("slurm", "Writes an sbatch script: a job array per method (one task per cell) and a merge job.") { target, output, gres };
+        var cpus = new Option<int?>("--cpus-per-task") { Description = "CPUs per array task (default: 8). Slurm keeps a job no node can hold pending (PartitionConfig) instead of rejecting it." };
+        var mem = new Option<string?>("--mem") { Description = "Memory per array task and for the merge job, e.g. 4G (default: per method family and scale; 8G for the merge)." };
+        var command = new Command("slurm", "Writes an sbatch script: a job array per method (one task per cell) and a merge job.") { target, output, gres, cpus, mem };
         foreach (var x in o.All) command.Options.Add(x);
         command.SetAction(r => Cli.Guard(() =>
         {
@@ -95,7 +97,7 @@ public static class TableCommand
                 $"--cache-dir {env.CacheDir}", $"--output-dir {env.OutputDir}",
                 options.Device is null ? "" : $"--device {options.Device}", options.Concepts is null ? "" : $"--concepts {string.Join(",", options.Concepts)}",
             }.Where(a => a.Length > 0));
-            string script = SlurmScript.Generate(tables, typeof(TableCommand).Assembly.Location, args, options.Scale, r.GetValue(gres));
+            string script = SlurmScript.Generate(tables, typeof(TableCommand).Assembly.Location, args, options.Scale, r.GetValue(gres), r.GetValue(cpus), r.GetValue(mem));
             AtomicFile.WriteAllText(r.GetValue(output)!, script);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(r.GetValue(output)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             Console.WriteLine($"Wrote {r.GetValue(output)} ({tables.Sum(t => t.Item3.Count)} cell(s)); submit with: bash {r.GetValue(output)}");

@@ -78,7 +78,7 @@ public static class CellRunner
         var manifest = new JsonObject
         {
             ["key"] = key, ["preset"] = cell.Spec.Preset, ["concept"] = cell.Spec.Concept, ["seed"] = cell.Spec.Seed, ["seconds"] = watch.Elapsed.TotalSeconds,
-            ["finished_utc"] = DateTime.UtcNow.ToString("O"),
+            ["finished_utc"] = DateTime.UtcNow.ToString("O"), ["host"] = Environment.MachineName, ["slurm_job"] = SlurmJob(),
             ["losses"] = new JsonArray(Directory.GetFiles(train, "loss.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
                                               .Select(f => (JsonNode)Path.GetRelativePath(dir, f)).ToArray()),
             ["scores"] = JsonSerializer.SerializeToNode(scores.Select(s => new JsonObject
@@ -89,6 +89,12 @@ public static class CellRunner
         AtomicFile.WriteAllText(Path.Combine(dir, ManifestFile), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return Load(Path.Combine(dir, ManifestFile), hit: false);
     }
+
+    /// <summary>The Slurm job (array job_task, or job id) this process runs in, for provenance; null outside Slurm.</summary>
+    private static string? SlurmJob() =>
+        Environment.GetEnvironmentVariable("SLURM_ARRAY_JOB_ID") is { Length: > 0 } array
+            ? $"{array}_{Environment.GetEnvironmentVariable("SLURM_ARRAY_TASK_ID")}"
+            : Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { Length: > 0 } job ? job : null;
 
     private static JsonNode? Num(double v) => double.IsNaN(v) ? null : JsonValue.Create(v);
 
