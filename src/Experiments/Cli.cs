@@ -21,6 +21,7 @@ public static class Cli
             MiniWorldCommand.Create(),
             TableCommand.Create(),
             TableCommand.Slurm(),
+            BaselineCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
