@@ -28,7 +28,7 @@ public static class MiniWorldCommand
             { sheetOut, sheetSeed, zoom };
         sheet.SetAction(r => Cli.Guard(() => WriteContactSheets(r.GetValue(sheetOut)!, r.GetValue(sheetSeed), r.GetValue(zoom))));
         return new Command("miniworld", "The miniature text-to-image world: datasets, personal concepts, contact sheets.") { render, concepts, sheet,
-              PretrainCommands.Pretrain(), PretrainCommands.Verify(), PretrainCommands.Quality() };
+              PretrainCommands.Pretrain(), PretrainCommands.Verify(), PretrainCommands.Quality(), PersonalizationCheck.CreateCommand() };
     }
 
     public static WorldSplit ParseSplit(string split) => split.ToLowerInvariant() switch
