@@ -14,10 +14,10 @@ public static class TableCommand
     {
         public static Options Create() => new(
             new("--configs") { Description = "The paper-configs folder (default: ./paper-configs)." },
-            new("--scale") { Description = "smoke (default until the miniature world ships), mini or paper.", DefaultValueFactory = _ => "smoke" },
-            new("--model-dir") { Description = "Diffusers SD folder (default: the tiny random model)." },
+            new("--scale") { Description = "mini (default), smoke (pipeline check, CI) or paper.", DefaultValueFactory = _ => HarnessOptions.DefaultScale },
+            new("--model-dir") { Description = $"Diffusers SD folder (default: the miniature world, <repo>/models/miniworld or ${HarnessOptions.MiniWorldVariable}; \"tiny\": the tiny random model)." },
             new("--data-dir") { Description = "DreamBooth-layout concept folders (default: the miniature world's subjects)." },
-            new("--eval-models") { Description = "Folder with clip/ and dino/ (transformers layout; default: tiny random evaluators)." },
+            new("--eval-models") { Description = "Folder with clip/ and dino/ (transformers layout; default: the miniature world's CLIP and no DINO, or tiny random evaluators with a --model-dir)." },
             new("--device") { Description = "cpu, cuda or cuda:N." },
             new("--concepts") { Description = "Comma-separated concept ids (default: the scale's first N)." },
             new("--output-dir") { Description = "Results root (default: out/smoke for smoke, results/ otherwise)." },
@@ -89,7 +89,7 @@ public static class TableCommand
             string args = string.Join(" ", new[]
             {
                 $"--configs {Path.GetFullPath(options.ConfigsDir)}", $"--scale {options.Scale}",
-                options.ModelDir is null ? "" : $"--model-dir {Path.GetFullPath(options.ModelDir)}",
+                options.ModelDir is null ? "" : $"--model-dir {(options.ModelDir == HarnessOptions.TinyModel ? options.ModelDir : Path.GetFullPath(options.ModelDir))}",
                 options.DataDir is null ? "" : $"--data-dir {Path.GetFullPath(options.DataDir)}",
                 options.EvalModels is null ? "" : $"--eval-models {Path.GetFullPath(options.EvalModels)}",
                 $"--cache-dir {env.CacheDir}", $"--output-dir {env.OutputDir}",
