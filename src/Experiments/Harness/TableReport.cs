@@ -43,8 +43,10 @@ public static class TableReport
         foreach (var row in table.Rows.Where(r => r.Note is not null)) s.AppendLine().AppendLine($"Note on {row.Display}: {row.Note}.");
 
         s.AppendLine().AppendLine("## Ranking agreement (Kendall's τ-b, rows we ran)").AppendLine();
+        var unavailable = TableResults.Unavailable(table, env);
         foreach (string metric in table.Metrics)
         {
+            if (unavailable.TryGetValue(metric, out var why)) { s.AppendLine($"- {metric}: {why}"); continue; }
             var pairs = outcome.Comparison.Where(c => c.Metric == metric && c.Measured is not null).Select(c => (c.Reported, c.Measured!.Mean)).ToList();
             s.AppendLine($"- {metric}: τ = {(TableResults.KendallTau(pairs) is { } tau ? F(tau) : "n/a")} over {pairs.Count} method(s)");
         }

@@ -136,6 +136,14 @@ public sealed class HarnessDefaultsTests : IDisposable
         Assert.Empty(bars.Series.Single(s => s.Name == "measured").Y);
         Assert.True(new FileInfo(Path.Combine(dir, "bars_dino.png")).Length > 2000);
 
+        var outcome = new TableOutcome(dir, 0, 0, 1.0, measured, comparison);
+        TableReport.Write(Path.Combine(dir, "report.md"), core, table, core.Scale("mini"), env, outcome, charts, []);
+        string report = File.ReadAllText(Path.Combine(dir, "report.md"));
+        Assert.Contains("| Ours | 0.2568 | 0.2500 [0.2400, 0.2600] (n=40) |", report);
+        Assert.Contains("| 0.5842 | not available in the miniature world |  | 1 / – |", report);
+        Assert.Contains("- DINO: not available in the miniature world", report);
+        Assert.Contains("DINO not available in the miniature world", report);
+
         // With real evaluators nothing is unavailable.
         Assert.Empty(TableResults.Unavailable(table, env with { DinoDir = "/eval/dino", DinoUnavailable = null }));
     }
