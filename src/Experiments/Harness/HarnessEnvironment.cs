@@ -7,10 +7,11 @@ namespace Repro.Experiments.Harness;
 /// What the user chose (the MSBuild properties / CLI options); null = the default. <see cref="ModelDir"/> null = the
 /// miniature world (<see cref="HarnessEnvironment.MiniWorldDir"/>), "tiny" = the tiny random SD (pipeline checks only).
 /// <see cref="MiniWorldDir"/> overrides where the miniature world is read from (tests, snapshots of a model in training).
+/// <see cref="Threads"/>: torch CPU threads of a run (see <see cref="HarnessEnvironment.TorchThreads"/>).
 /// </summary>
 public sealed record HarnessOptions(string ConfigsDir, string Scale = HarnessOptions.DefaultScale, string? ModelDir = null, string? DataDir = null, string? EvalModels = null,
                                     string? Device = null, IReadOnlyList<string>? Concepts = null, string? OutputDir = null, string? CacheDir = null,
-                                    string? MiniWorldDir = null)
+                                    string? MiniWorldDir = null, int? Threads = null)
 {
     /// <summary>The scale a run uses when none is given (smoke is for CI: -p:Scale=smoke).</summary>
     public const string DefaultScale = "mini";
@@ -36,6 +37,13 @@ public sealed record HarnessEnvironment(HarnessOptions Options, string ModelDir,
                                         bool MiniWorldModel = false, string? DinoUnavailable = null)
 {
     public const string DinoNotInMiniWorld = "not available in the miniature world";
+
+    /// <summary>
+    /// Torch CPU threads for a run: the option, else 1 for the miniature world and the tiny model (their tensors are
+    /// too small to split: on 2 cores beside another job, 2 threads took 16× the CPU time of 1 for the same cells),
+    /// else null (torch's default).
+    /// </summary>
+    public int? TorchThreads => Options.Threads ?? (MiniWorldModel || TinyModel ? 1 : null);
 
     /// <summary>
     /// The miniature world's folder: the option, else $REPRO_MINIWORLD_DIR, else &lt;repo&gt;/models/miniworld with

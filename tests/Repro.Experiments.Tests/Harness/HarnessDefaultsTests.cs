@@ -61,6 +61,8 @@ public sealed class HarnessDefaultsTests : IDisposable
         Assert.Equal("not available in the miniature world", env.DinoUnavailable);
         Assert.Equal(8, env.Concepts.Count);
         Assert.Equal(Path.GetFullPath("results"), env.OutputDir);
+        Assert.Equal(1, env.TorchThreads);
+        Assert.Equal(2, Resolve(options with { Threads = 2 }).TorchThreads);
     }
 
     [Fact]
