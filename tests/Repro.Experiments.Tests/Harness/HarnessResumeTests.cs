@@ -53,12 +53,15 @@ public sealed class HarnessResumeTests : IClassFixture<HarnessResumeTests.Uninte
 
     private static string Repro => Path.Combine(AppContext.BaseDirectory, "repro.dll");
 
+    /// <summary>The child runs use this process's torch thread count (the CLI's default on the tiny model is 1), so their numbers match the in-process ones.</summary>
+    private static string Threads => TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public void Killed_run_resumes_without_losing_finished_cells_and_gives_the_same_csv()
     {
         string root = Directory.CreateTempSubdirectory("repro-kill-").FullName;
         string configs = WriteConfigs(root);
-        var start = new ProcessStartInfo("dotnet", [Repro, "table", "run", "--configs", configs, "--scale", "smoke", "--model-dir", "tiny", "--paper", "adb", "--table", "Table1",
+        var start = new ProcessStartInfo("dotnet", [Repro, "table", "run", "--configs", configs, "--scale", "smoke", "--model-dir", "tiny", "--threads", Threads, "--paper", "adb", "--table", "Table1",
                                                     "--cache-dir", Path.Combine(root, "cache"), "--output-dir", Path.Combine(root, "out")])
         { RedirectStandardError = true, RedirectStandardOutput = true };
         using var process = Process.Start(start)!;
@@ -102,7 +105,7 @@ public sealed class HarnessResumeTests : IClassFixture<HarnessResumeTests.Uninte
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(bin, "sbatch"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         string script = Path.Combine(root, "repro-slurm.sh");
         Assert.Equal(0, Run("dotnet", [Repro, "slurm", "--target", "ReproAdbTable1", "--configs", configs, "--scale", "smoke", "--model-dir", "tiny",
-                                       "--cache-dir", Path.Combine(root, "cache"), "--output-dir", Path.Combine(root, "out"), "--out", script], bin));
+                                       "--threads", Threads, "--cache-dir", Path.Combine(root, "cache"), "--output-dir", Path.Combine(root, "out"), "--out", script], bin));
         Assert.Equal(0, Run("bash", [script], bin));
 
         var submitted = File.ReadAllLines(Path.Combine(bin, "submitted.log"));
