@@ -10,24 +10,25 @@ namespace Repro.Experiments.Commands;
 public static class TableCommand
 {
     private sealed record Options(Option<string?> Configs, Option<string> Scale, Option<string?> ModelDir, Option<string?> DataDir, Option<string?> EvalModels,
-                                  Option<string?> Device, Option<string?> Concepts, Option<string?> OutputDir, Option<string?> CacheDir)
+                                  Option<string?> Device, Option<string?> Concepts, Option<string?> OutputDir, Option<string?> CacheDir, Option<int?> Threads)
     {
         public static Options Create() => new(
             new("--configs") { Description = "The paper-configs folder (default: ./paper-configs)." },
-            new("--scale") { Description = "smoke (default until the miniature world ships), mini or paper.", DefaultValueFactory = _ => "smoke" },
-            new("--model-dir") { Description = "Diffusers SD folder (default: the tiny random model)." },
+            new("--scale") { Description = "mini (default), smoke (pipeline check, CI) or paper.", DefaultValueFactory = _ => HarnessOptions.DefaultScale },
+            new("--model-dir") { Description = $"Diffusers SD folder (default: the miniature world, <repo>/models/miniworld or ${HarnessOptions.MiniWorldVariable}; \"tiny\": the tiny random model)." },
             new("--data-dir") { Description = "DreamBooth-layout concept folders (default: the miniature world's subjects)." },
-            new("--eval-models") { Description = "Folder with clip/ and dino/ (transformers layout; default: tiny random evaluators)." },
+            new("--eval-models") { Description = "Folder with clip/ and dino/ (transformers layout; default: the miniature world's CLIP and no DINO, or tiny random evaluators with a --model-dir)." },
             new("--device") { Description = "cpu, cuda or cuda:N." },
             new("--concepts") { Description = "Comma-separated concept ids (default: the scale's first N)." },
             new("--output-dir") { Description = "Results root (default: out/smoke for smoke, results/ otherwise)." },
-            new("--cache-dir") { Description = "Cell cache (default: out/cache)." });
+            new("--cache-dir") { Description = "Cell cache (default: out/cache)." },
+            new("--threads") { Description = "Torch CPU threads (default: 1 for the miniature world and the tiny model, torch's default otherwise)." });
 
-        public IEnumerable<Option> All => [Configs, Scale, ModelDir, DataDir, EvalModels, Device, Concepts, OutputDir, CacheDir];
+        public IEnumerable<Option> All => [Configs, Scale, ModelDir, DataDir, EvalModels, Device, Concepts, OutputDir, CacheDir, Threads];
 
         public HarnessOptions Get(ParseResult r) => new(r.GetValue(Configs) ?? "paper-configs", r.GetValue(Scale)!, r.GetValue(ModelDir), r.GetValue(DataDir),
             r.GetValue(EvalModels), r.GetValue(Device), r.GetValue(Concepts)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            r.GetValue(OutputDir), r.GetValue(CacheDir));
+            r.GetValue(OutputDir), r.GetValue(CacheDir), Threads: r.GetValue(Threads));
     }
 
     public static IReadOnlyList<PaperDefinition> Load(string configs) =>
@@ -59,6 +60,7 @@ public static class TableCommand
             var options = o.Get(r);
             var p = Load(options.ConfigsDir).FirstOrDefault(x => x.Id == r.GetValue(paper)) ?? throw new ArgumentException($"unknown paper '{r.GetValue(paper)}'");
             var env = HarnessEnvironment.Resolve(options, Console.Error.WriteLine);
+            if (env.TorchThreads is { } threads) TorchSharp.torch.set_num_threads(threads);
             TableRunner.Run(p, p.Table(r.GetValue(table)!), env, Console.Error.WriteLine, r.GetValue(cell));
         }));
         var configs = new Option<string?>("--configs") { Description = "The paper-configs folder (default: ./paper-configs)." };
@@ -91,11 +93,11 @@ public static class TableCommand
             string args = string.Join(" ", new[]
             {
                 $"--configs {Path.GetFullPath(options.ConfigsDir)}", $"--scale {options.Scale}",
-                options.ModelDir is null ? "" : $"--model-dir {Path.GetFullPath(options.ModelDir)}",
+                options.ModelDir is null ? "" : $"--model-dir {(options.ModelDir == HarnessOptions.TinyModel ? options.ModelDir : Path.GetFullPath(options.ModelDir))}",
                 options.DataDir is null ? "" : $"--data-dir {Path.GetFullPath(options.DataDir)}",
                 options.EvalModels is null ? "" : $"--eval-models {Path.GetFullPath(options.EvalModels)}",
                 $"--cache-dir {env.CacheDir}", $"--output-dir {env.OutputDir}",
-                options.Device is null ? "" : $"--device {options.Device}", options.Concepts is null ? "" : $"--concepts {string.Join(",", options.Concepts)}",
+                options.Device is null ? "" : $"--device {options.Device}", options.Threads is null ? "" : $"--threads {options.Threads}", options.Concepts is null ? "" : $"--concepts {string.Join(",", options.Concepts)}",
             }.Where(a => a.Length > 0));
             string script = SlurmScript.Generate(tables, typeof(TableCommand).Assembly.Location, args, options.Scale, r.GetValue(gres), r.GetValue(cpus), r.GetValue(mem));
             AtomicFile.WriteAllText(r.GetValue(output)!, script);

@@ -16,7 +16,7 @@ public static class TablePlan
     {
         if (!table.Computed) throw new ArgumentException($"{paper.File}: {table.Id} is a {table.Kind} table (reported only)");
         string modelId = FolderIdentity.Of(env.ModelDir);
-        string evaluators = $"{FolderIdentity.Of(env.ClipDir)}+{FolderIdentity.Of(env.DinoDir)}";
+        string evaluators = $"{FolderIdentity.Of(env.ClipDir)}+{(env.DinoDir is null ? "no-dino" : FolderIdentity.Of(env.DinoDir))}";
         var concepts = env.Options.Concepts is { Count: > 0 } ? env.Concepts : env.Concepts.Take(scale.Concepts).ToList();
         var cells = new List<PlannedCell>();
         foreach (var row in table.Rows)
@@ -41,8 +41,7 @@ public static class TablePlan
                     };
                     var patch = new JsonObject { ["concept"] = conceptPatch };
                     if (family == CoRe.Name) patch["regularizationPrompts"] = forKey ? regFile : Path.Combine(env.PromptsDir, regFile);
-                    var schedule = scale.Schedules.TryGetValue(family, out var s) ? (JsonObject)s.DeepClone() : null;
-                    return [Clone(method.Overrides), schedule ?? [], Clone(row.Overrides), patch];
+                    return [Clone(method.Overrides), .. Schedule(scale, family, preset), Clone(row.Overrides), patch];
                 }
                 object keyConfig = MethodPresets.Resolve(preset, Patches(true, "", null));
                 var keyNode = JsonSerializer.SerializeToNode(keyConfig, keyConfig.GetType(), StageRunner.Json)!.AsObject();
@@ -58,4 +57,29 @@ public static class TablePlan
     }
 
     private static JsonObject Clone(JsonObject? o) => o is null ? [] : (JsonObject)o.DeepClone();
+
+    /// <summary>
+    /// A scale's schedule patches for a preset: the method family's entry, then the preset's own entry (e.g. adb-fast's
+    /// shorter stage 3), then the stages the preset switches off (a "steps": 0 in its patch) switched off again, so a
+    /// scaled schedule never turns an ablated stage back on.
+    /// </summary>
+    public static IReadOnlyList<JsonObject> Schedule(ScaleEntry scale, string family, string preset)
+    {
+        var patches = new List<JsonObject>();
+        if (scale.Schedules.TryGetValue(family, out var f)) patches.Add((JsonObject)f.DeepClone());
+        if (preset != family && scale.Schedules.TryGetValue(preset, out var p)) patches.Add((JsonObject)p.DeepClone());
+        if (patches.Count > 0 && ZeroSteps(JsonNode.Parse(MethodPresets.Presets[preset].Patch)!.AsObject()) is { } off) patches.Add(off);
+        return patches;
+    }
+
+    private static JsonObject? ZeroSteps(JsonObject patch)
+    {
+        var kept = new JsonObject();
+        foreach (var (key, value) in patch)
+        {
+            if (value is JsonObject child) { if (ZeroSteps(child) is { } c) kept[key] = c; }
+            else if (key.EndsWith("steps", StringComparison.OrdinalIgnoreCase) && value is JsonValue v && v.TryGetValue<int>(out int n) && n == 0) kept[key] = 0;
+        }
+        return kept.Count > 0 ? kept : null;
+    }
 }

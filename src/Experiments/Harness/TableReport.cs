@@ -15,6 +15,10 @@ public static class TableReport
         s.AppendLine($"# {paper.Paper}: {table.Id}").AppendLine().AppendLine($"{table.Title}.").AppendLine();
         s.AppendLine($"Scale **{scale.Name}** ({scale.Note}). Wall time {outcome.Seconds:F1} s; {outcome.Cells} cell(s), {outcome.Hits} from the cache.");
         s.AppendLine($"Reported numbers: {paper.ReportedFrom}.").AppendLine();
+        if (env.MiniWorldModel)
+            s.AppendLine("> The base model, the concepts and the CLIP evaluator are the miniature world's (64×64 images, models trained from scratch by "
+                         + "`repro miniworld pretrain`): the numbers test the papers' method-versus-method claims in that world; they are not comparable "
+                         + "in absolute value with the reported ones.").AppendLine();
         if (env.RandomEvaluators || env.TinyModel)
             s.AppendLine("> **Warning: these numbers are meaningless.** " + (env.TinyModel ? "The base model is the tiny random Stable Diffusion (32×32). " : "")
                          + (env.RandomEvaluators ? "CLIP and DINO are tiny random networks. " : "")
@@ -27,18 +31,22 @@ public static class TableReport
             foreach (string metric in table.Metrics)
             {
                 var c = outcome.Comparison.First(x => x.Method == row.Display && x.Metric == metric);
-                string measured = c.Measured is { } m ? $"{F(m.Mean)} [{F(m.Low)}, {F(m.High)}] (n={m.N})" : "not run";
+                string measured = c.Measured is { } m ? $"{F(m.Mean)} [{F(m.Low)}, {F(m.High)}] (n={m.N})" : c.Status;
                 s.Append($" {F(c.Reported)} | {measured} | {(c.Delta is { } d ? (d >= 0 ? "+" : "") + F(d) : "")} | {c.RankPaper} / {(c.RankMeasured?.ToString(CultureInfo.InvariantCulture) ?? "–")} |");
             }
             s.AppendLine();
         }
         var notRun = table.Rows.Where(r => paper.Method(r.Method).Preset is null).Select(r => $"{r.Display} ({paper.Method(r.Method).Note})").ToList();
         if (notRun.Count > 0) s.AppendLine().AppendLine($"Not run (reported value only, nothing invented): {string.Join("; ", notRun)}.");
+        foreach (var (metric, why) in TableResults.Unavailable(table, env))
+            s.AppendLine().AppendLine($"{metric}: {why} (reported values only, nothing invented; measured.csv has no {metric} rows).");
         foreach (var row in table.Rows.Where(r => r.Note is not null)) s.AppendLine().AppendLine($"Note on {row.Display}: {row.Note}.");
 
         s.AppendLine().AppendLine("## Ranking agreement (Kendall's τ-b, rows we ran)").AppendLine();
+        var unavailable = TableResults.Unavailable(table, env);
         foreach (string metric in table.Metrics)
         {
+            if (unavailable.TryGetValue(metric, out var why)) { s.AppendLine($"- {metric}: {why}"); continue; }
             var pairs = outcome.Comparison.Where(c => c.Metric == metric && c.Measured is not null).Select(c => (c.Reported, c.Measured!.Mean)).ToList();
             s.AppendLine($"- {metric}: τ = {(TableResults.KendallTau(pairs) is { } tau ? F(tau) : "n/a")} over {pairs.Count} method(s)");
         }
@@ -64,8 +72,11 @@ public static class TableReport
         var p = paper.Protocol;
         var paperScale = paper.Scale("paper");
         yield return env.TinyModel ? $"Base checkpoint: the tiny random SD2.1-layout model instead of {p.BaseCheckpoint}."
-                                   : $"Base checkpoint: {env.ModelDir} (paper: {p.BaseCheckpoint}).";
+                     : env.MiniWorldModel ? $"Base checkpoint: the miniature world's Stable Diffusion-layout model ({env.ModelDir}; 64×64 images, 16×16×4 latents) instead of {p.BaseCheckpoint}."
+                     : $"Base checkpoint: {env.ModelDir} (paper: {p.BaseCheckpoint}).";
         if (env.RandomEvaluators) yield return $"Evaluators: tiny random CLIP and DINO (paper: {p.Evaluators}).";
+        else if (env.Options.EvalModels is null && env.MiniWorldModel)
+            yield return $"Evaluators: the miniature world's CLIP ({env.ClipDir}) for CLIP-I/CLIP-T; DINO {env.DinoUnavailable} (paper: {p.Evaluators}).";
         if (env.MiniWorldData) yield return "Concepts and prompts: the miniature world's subjects and its mirrored prompt files (paper: DreamBooth dataset subjects).";
         var concepts = cells.Select(c => c.Spec.Concept).Distinct().ToList();
         yield return $"Concept list: {string.Join(", ", concepts)} ({concepts.Count} vs the paper's {paperScale.Concepts}; the paper's exact subset is not published).";

@@ -7,9 +7,15 @@ namespace Repro.Experiments.Harness;
 /// <summary>A measured mean with its bootstrap interval; n = images.</summary>
 public sealed record MeasuredRow(string Method, string Metric, double Mean, double Low, double High, int N);
 
-/// <summary>Paper vs measured for one row and metric (measured null = "not run").</summary>
-public sealed record ComparisonRow(string Method, string Metric, double Reported, MeasuredRow? Measured, int RankPaper, int? RankMeasured)
+/// <summary>
+/// Paper vs measured for one row and metric. Measured null = "not run" (the method is not implemented), or, when
+/// <see cref="Unavailable"/> is set, the metric cannot be measured in this environment (e.g. DINO in the miniature world).
+/// </summary>
+public sealed record ComparisonRow(string Method, string Metric, double Reported, MeasuredRow? Measured, int RankPaper, int? RankMeasured, string? Unavailable = null)
 {
+    /// <summary>The status column: measured, not run, or why the metric is unavailable.</summary>
+    public string Status => Measured is not null ? "measured" : Unavailable ?? "not run";
+
     public double? Delta => Measured is null ? null : Measured.Mean - Reported;
     public double? RelativeDelta => Delta / Reported;
 }
@@ -37,18 +43,25 @@ public static class TableResults
         return rows;
     }
 
-    public static IReadOnlyList<ComparisonRow> Compare(TableEntry table, IReadOnlyList<MeasuredRow> measured)
+    /// <summary>The table's metrics that cannot be measured in <paramref name="env"/> → why (DINO without a DINO model).</summary>
+    public static IReadOnlyDictionary<string, string> Unavailable(TableEntry table, HarnessEnvironment env) =>
+        table.Metrics.Where(m => MetricOf(m) == Metric.Dino && env.DinoDir is null)
+             .ToDictionary(m => m, _ => env.DinoUnavailable ?? "no DINO model");
+
+    /// <summary>Reported vs measured per row and metric; a metric in <paramref name="unavailable"/> is never measured (its rows carry the reason).</summary>
+    public static IReadOnlyList<ComparisonRow> Compare(TableEntry table, IReadOnlyList<MeasuredRow> measured, IReadOnlyDictionary<string, string>? unavailable = null)
     {
         var result = new List<ComparisonRow>();
         foreach (string metric in table.Metrics)
         {
             var paperRank = Ranks(table.Rows.Select(r => (r.Display, r.Reported[metric])));
-            var ours = measured.Where(m => m.Metric == metric).ToList();
+            string? why = unavailable is not null && unavailable.TryGetValue(metric, out var reason) ? reason : null;
+            var ours = why is null ? measured.Where(m => m.Metric == metric).ToList() : [];
             var ourRank = Ranks(ours.Select(m => (m.Method, m.Mean)));
             foreach (var row in table.Rows)
             {
                 var m = ours.FirstOrDefault(x => x.Method == row.Display);
-                result.Add(new ComparisonRow(row.Display, metric, row.Reported[metric], m, paperRank[row.Display], m is null ? null : ourRank[row.Display]));
+                result.Add(new ComparisonRow(row.Display, metric, row.Reported[metric], m, paperRank[row.Display], m is null ? null : ourRank[row.Display], why));
             }
         }
         return result;
@@ -90,7 +103,7 @@ public static class TableResults
             {
                 r.Method, r.Metric, F(r.Reported), r.Measured is null ? "" : F(r.Measured.Mean), r.Delta is { } d ? F(d) : "",
                 r.RelativeDelta is { } rd ? F(rd) : "", r.RankPaper.ToString(CultureInfo.InvariantCulture),
-                r.RankMeasured?.ToString(CultureInfo.InvariantCulture) ?? "", r.Measured is null ? "not run" : "measured",
+                r.RankMeasured?.ToString(CultureInfo.InvariantCulture) ?? "", r.Status,
             })));
 
     public static string F(double v) => double.IsNaN(v) ? "" : v.ToString("0.######", CultureInfo.InvariantCulture);

@@ -51,7 +51,7 @@ public static class TableRunner
             return new TableOutcome(folder, 1, results.Count(r => r.Cell.Hit), watch.Elapsed.TotalSeconds, [], []);
 
         var measured = TableResults.Measure(table, results, scale.Resamples);
-        var comparison = TableResults.Compare(table, measured);
+        var comparison = TableResults.Compare(table, measured, TableResults.Unavailable(table, env));
         TableResults.WriteMeasured(Path.Combine(folder, "measured.csv"), measured);
         TableResults.WriteComparison(Path.Combine(folder, "comparison.csv"), comparison);
         var losses = results.GroupBy(r => r.Row.Display).ToDictionary(g => g.Key,
@@ -69,7 +69,7 @@ public static class TableRunner
     {
         var device = TorchDevice.Resolve(env.Options.Device);
         var clip = ClipScorer.FromPretrained(env.ClipDir, null, device);
-        var dino = paper.Tables.Any(t => t.Metrics.Any(m => DefinitionLoader.KnownMetrics[m] == "dino")) ? DinoScorer.FromPretrained(env.DinoDir, device) : null;
+        var dino = env.DinoDir is not null && paper.Tables.Any(t => t.Metrics.Any(m => DefinitionLoader.KnownMetrics[m] == "dino")) ? DinoScorer.FromPretrained(env.DinoDir, device) : null;
         var settings = new EvaluationSettings
         {
             Removal = paper.Protocol.ClipTextRemoval == "mention" ? ConceptRemoval.TokenAndCategory : ConceptRemoval.TokenOnly,

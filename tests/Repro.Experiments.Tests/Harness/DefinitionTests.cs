@@ -49,7 +49,7 @@ public sealed class DefinitionTests
     [InlineData("{ \"method\": \"W/o Reg\",", "{ \"method\": \"W/o Regs\",", "unknown method 'W/o Regs'")]
     [InlineData("\"Identity(CLIP-I)\": 0.7269, ", "", "missing reported value for 'Identity(CLIP-I)'")]
     [InlineData("\"kind\": \"user-study\"", "\"kind\": \"survey\"", "'kind' is 'survey'")]
-    [InlineData("\"ti-db\": { \"steps\": 2, \"batchSize\": 1 }", "\"dreambooth\": { \"steps\": 2 }", "unknown method family 'dreambooth'")]
+    [InlineData("\"ti-db\": { \"steps\": 2, \"batchSize\": 1 }", "\"dreambooth\": { \"steps\": 2 }", "unknown method family or preset 'dreambooth'")]
     public void Bad_definition_fails_with_file_and_line(string from, string to, string message)
     {
         string original = File.ReadAllText(Path.Combine(Configs, "tables", "attndreambooth.json"));

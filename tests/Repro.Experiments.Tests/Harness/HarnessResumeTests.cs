@@ -8,7 +8,7 @@ using Xunit;
 namespace Repro.Experiments.Tests.Harness;
 
 /// <summary>
-/// A three-cell smoke table (TI+DB, Ours-fast, and a "not run" row) run three ways — uninterrupted, killed after its
+/// A three-cell smoke table on the tiny random model (TI+DB, Ours-fast, and a "not run" row) run three ways — uninterrupted, killed after its
 /// first cell and re-run, and as sbatch array tasks executed locally — must give the same comparison.csv (numbers to
 /// 1e-5: cells computed in other processes may differ in the last bits).
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class HarnessResumeTests : IClassFixture<HarnessResumeTests.Uninte
     private static string ComparisonCsv(string output) => File.ReadAllText(Path.Combine(output, "adb", "Table1", "comparison.csv"));
 
     private static HarnessEnvironment Environment(string configs, string root) =>
-        HarnessEnvironment.Resolve(new HarnessOptions(configs, "smoke", CacheDir: Path.Combine(root, "cache"), OutputDir: Path.Combine(root, "out")), _ => { });
+        HarnessEnvironment.Resolve(new HarnessOptions(configs, "smoke", ModelDir: HarnessOptions.TinyModel, CacheDir: Path.Combine(root, "cache"), OutputDir: Path.Combine(root, "out")), _ => { });
 
     private static TableOutcome RunInProcess(string configs, string root)
     {
@@ -53,12 +53,15 @@ public sealed class HarnessResumeTests : IClassFixture<HarnessResumeTests.Uninte
 
     private static string Repro => Path.Combine(AppContext.BaseDirectory, "repro.dll");
 
+    /// <summary>The child runs use this process's torch thread count (the CLI's default on the tiny model is 1), so their numbers match the in-process ones.</summary>
+    private static string Threads => TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public void Killed_run_resumes_without_losing_finished_cells_and_gives_the_same_csv()
     {
         string root = Directory.CreateTempSubdirectory("repro-kill-").FullName;
         string configs = WriteConfigs(root);
-        var start = new ProcessStartInfo("dotnet", [Repro, "table", "run", "--configs", configs, "--scale", "smoke", "--paper", "adb", "--table", "Table1",
+        var start = new ProcessStartInfo("dotnet", [Repro, "table", "run", "--configs", configs, "--scale", "smoke", "--model-dir", "tiny", "--threads", Threads, "--paper", "adb", "--table", "Table1",
                                                     "--cache-dir", Path.Combine(root, "cache"), "--output-dir", Path.Combine(root, "out")])
         { RedirectStandardError = true, RedirectStandardOutput = true };
         using var process = Process.Start(start)!;
@@ -101,8 +104,8 @@ public sealed class HarnessResumeTests : IClassFixture<HarnessResumeTests.Uninte
             """.Replace("\r", ""));
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(bin, "sbatch"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         string script = Path.Combine(root, "repro-slurm.sh");
-        Assert.Equal(0, Run("dotnet", [Repro, "slurm", "--target", "ReproAdbTable1", "--configs", configs, "--scale", "smoke",
-                                       "--cache-dir", Path.Combine(root, "cache"), "--output-dir", Path.Combine(root, "out"), "--out", script], bin));
+        Assert.Equal(0, Run("dotnet", [Repro, "slurm", "--target", "ReproAdbTable1", "--configs", configs, "--scale", "smoke", "--model-dir", "tiny",
+                                       "--threads", Threads, "--cache-dir", Path.Combine(root, "cache"), "--output-dir", Path.Combine(root, "out"), "--out", script], bin));
         Assert.Equal(0, Run("bash", [script], bin));
 
         var submitted = File.ReadAllLines(Path.Combine(bin, "submitted.log"));

@@ -9,7 +9,7 @@ namespace Repro.Experiments.Tests.Harness;
 public sealed class HarnessTests
 {
     private static readonly Lazy<HarnessEnvironment> Env = new(() => HarnessEnvironment.Resolve(
-        new HarnessOptions(Path.Combine(FixturePaths.RepoRoot, "paper-configs"), "smoke", CacheDir: Directory.CreateTempSubdirectory("repro-harness").FullName), _ => { }));
+        new HarnessOptions(Path.Combine(FixturePaths.RepoRoot, "paper-configs"), "smoke", ModelDir: HarnessOptions.TinyModel, CacheDir: Directory.CreateTempSubdirectory("repro-harness").FullName), _ => { }));
 
     [Fact]
     public void Ours_and_full_model_share_one_cell_and_other_rows_do_not()

@@ -72,9 +72,10 @@ public static class DefinitionLoader
         var schedules = r.Obj(s, "schedules").ToDictionary(kv => kv.Key, kv => kv.Value as JsonObject ?? r.FailValue<JsonObject>($"\"{kv.Key}\"", $"scale '{name}': schedule '{kv.Key}' must be an object"));
         if (presetFamily is not null)
         {
-            var families = methods.Where(m => m.Preset is not null).Select(m => presetFamily(m.Preset!)).ToHashSet();
+            // A schedule is keyed by a method family (every preset of it) or by a preset (merged after its family's entry).
+            var families = methods.Where(m => m.Preset is not null).SelectMany(m => new[] { presetFamily(m.Preset!), m.Preset }).ToHashSet();
             foreach (string key in schedules.Keys.Where(k => !families.Contains(k)))
-                r.Fail($"\"{key}\"", $"scale '{name}': schedule for unknown method family '{key}' (used here: {string.Join(", ", families)})");
+                r.Fail($"\"{key}\"", $"scale '{name}': schedule for unknown method family or preset '{key}' (used here: {string.Join(", ", families)})");
         }
         var seeds = r.Array(s, "seeds", values: true).Select(v => v.GetValue<long>()).ToList();
         if (seeds.Count == 0) r.Fail($"\"name\": \"{name}\"", $"scale '{name}': at least one seed");

@@ -31,7 +31,8 @@ public sealed record PromptFiles(string Paper, string Miniworld);
 
 /// <summary>
 /// A scale: how many concepts, prompts (the first N of the file), images per prompt, seeds, sampling steps, bootstrap
-/// resamples, and per-method schedule overrides (keyed by method family: attndreambooth, core, ti-db, custom-diffusion...).
+/// resamples, and per-method schedule overrides (keyed by method family: attndreambooth, core, ti-db, custom-diffusion...,
+/// or by preset, e.g. adb-fast, merged after its family's entry).
 /// </summary>
 public sealed record ScaleEntry(string Name, int Concepts, int Prompts, int ImagesPerPrompt, IReadOnlyList<long> Seeds, int SamplingSteps,
                                 double GuidanceScale, int Resamples, string Note, IReadOnlyDictionary<string, JsonObject> Schedules);
