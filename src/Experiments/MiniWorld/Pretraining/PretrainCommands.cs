@@ -104,7 +104,7 @@ public static class PretrainCommands
             "vae" => new VaeTrainer(root, overrides.Apply(VaeTrainer.DefaultSettings())) { StopStep = overrides.TotalSteps ?? VaeTrainer.DefaultStopStep },
             "clip" => new ClipTrainer(root, overrides.Apply(ClipTrainer.DefaultSettings())) { StopStep = overrides.TotalSteps ?? ClipTrainer.ConditioningStopStep },
             "evaluator" => new ClipTrainer(root, overrides.Apply(ClipTrainer.EvaluatorSettings()), ClipRole.Evaluator),
-            "unet" => new UNetTrainer(root, overrides.Apply(UNetTrainer.DefaultSettings())),
+            "unet" => new UNetTrainer(root, overrides.Apply(UNetTrainer.DefaultSettings())) { StopStep = overrides.TotalSteps ?? UNetTrainer.DefaultStopStep },
             _ => throw new ArgumentException($"unknown stage '{stage}'"),
         };
     }

@@ -45,6 +45,9 @@ public sealed class UNetTrainer : StageTrainer
     public string Folder => Path.Combine(Root, "unet");
     public override string WeightsPath => Path.Combine(Folder, "diffusion_pytorch_model.safetensors");
 
+    /// <summary>The 5,000-step schedule stopped at 4,500 (lr at 12% of peak) to fit the session's compute; see docs/miniworld-pretraining.md.</summary>
+    public const long DefaultStopStep = 4500;
+
     public static StageSettings DefaultSettings(string variant = MiniWorldModels.DefaultUNet, long totalSteps = 5000) =>
         new("unet", variant, 32, totalSteps, 1e-3, 200, 3);
 
