@@ -22,7 +22,7 @@ public sealed class SlurmSubmissionTests
         string root = Directory.CreateTempSubdirectory("repro-slurm-gen-").FullName;
         string configs = HarnessResumeTests.WriteConfigs(root);
         string script = Path.Combine(root, "repro-slurm.sh");
-        var (code, _, stderr) = SlurmCluster.Run("dotnet", [Repro, "slurm", "--target", "ReproAdbTable1", "--configs", configs, "--scale", "smoke",
+        var (code, _, stderr) = SlurmCluster.Run("dotnet", [Repro, "slurm", "--target", "ReproAdbTable1", "--configs", configs, "--scale", "smoke", "--model-dir", "tiny",
             "--cache-dir", Path.Combine(root, "cache"), "--output-dir", Path.Combine(root, "out"), "--cpus-per-task", "2", "--mem", "3G", "--out", script], root);
         Assert.True(code == 0, stderr);
         var sbatch = File.ReadAllLines(script).Where(l => l.StartsWith("JOB=$(sbatch ", StringComparison.Ordinal) || l.StartsWith("sbatch ", StringComparison.Ordinal)).ToList();
@@ -44,7 +44,7 @@ public sealed class SlurmSubmissionTests
         string root = Directory.CreateTempSubdirectory("repro-slurm-real-").FullName;
         string configs = HarnessResumeTests.WriteConfigs(root);
         string script = Path.Combine(root, "repro-slurm.sh");
-        var (code, _, stderr) = SlurmCluster.Run("dotnet", [Repro, "slurm", "--target", "ReproAdbTable1", "--configs", configs, "--scale", "smoke",
+        var (code, _, stderr) = SlurmCluster.Run("dotnet", [Repro, "slurm", "--target", "ReproAdbTable1", "--configs", configs, "--scale", "smoke", "--model-dir", "tiny",
             "--cache-dir", Path.Combine(root, "cache"), "--output-dir", Path.Combine(root, "out"), "--cpus-per-task", "1", "--mem", "2G", "--out", script], root);
         Assert.True(code == 0, stderr);
 
