@@ -71,7 +71,7 @@ public sealed record HarnessEnvironment(HarnessOptions Options, string ModelDir,
         }
         else if (miniWorld)
         {
-            clip = RequireDir(Path.Combine(model, "clip"), "the miniature world's evaluator CLIP (models/miniworld/clip, written by `repro miniworld pretrain --stage clip`)");
+            clip = RequireDir(Path.Combine(model, "clip"), "the miniature world's evaluator CLIP (models/miniworld/clip, written by `repro miniworld pretrain --stage evaluator`)");
             (dino, dinoUnavailable) = (null, DinoNotInMiniWorld);
         }
         else (clip, dino) = TinyEvaluators.EnsureWritten(Path.Combine(cache, "models", "tiny-random-eval"));
