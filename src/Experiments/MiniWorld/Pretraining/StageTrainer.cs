@@ -22,7 +22,7 @@ public sealed record StageSettings(string Stage, string Variant, int BatchSize, 
 public sealed record StageState(StageSettings Settings, long Step, string RngState, string WeightsSha256, string OptimizerFile,
     string OptimizerSha256, double Seconds, long? StopStep = null)
 {
-    /// <summary>The step at which the stage is complete (<see cref="StageTrainer.StopStep"/> when it was saved).</summary>
+    /// <summary>Whether the stage reached its stop step (<see cref="StageTrainer.StopStep"/> when it was saved; older states: the schedule's end).</summary>
     public bool Complete => Step >= (StopStep ?? Settings.TotalSteps);
 }
 
