@@ -71,7 +71,7 @@ public sealed class HierarchicalBootstrap(Aggregation aggregation, int resamples
     }
 
     /// <summary>Linear-interpolated quantile of sorted values (numpy's default).</summary>
-    private static double Quantile(double[] sorted, double q)
+    public static double Quantile(double[] sorted, double q)
     {
         double pos = q * (sorted.Length - 1);
         int lo = (int)Math.Floor(pos);

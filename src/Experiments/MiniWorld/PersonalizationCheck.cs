@@ -125,7 +125,7 @@ public static class PersonalizationCheck
         for (int b = 0; b < resamples; b++) draws[b] = Statistic(data, rng);
         Array.Sort(draws);
         double alpha = (1 - level) / 2;
-        return new Estimate(mean, Quantile(draws, alpha), Quantile(draws, 1 - alpha), n);
+        return new Estimate(mean, HierarchicalBootstrap.Quantile(draws, alpha), HierarchicalBootstrap.Quantile(draws, 1 - alpha), n);
     }
 
     private static double Statistic((double[] A, double[]? B)[][] concepts, Random? rng)
@@ -150,14 +150,6 @@ public static class PersonalizationCheck
         double s = 0;
         for (int i = 0; i < values.Length; i++) s += values[rng is null ? i : rng.Next(values.Length)];
         return s / values.Length;
-    }
-
-    private static double Quantile(double[] sorted, double q)
-    {
-        double pos = q * (sorted.Length - 1);
-        int lo = (int)Math.Floor(pos);
-        int hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     /// <summary>
@@ -351,6 +343,13 @@ public static class PersonalizationCheck
     // ----- output ---------------------------------------------------------------------------------------------------
 
     private static string F(double v) => CsvFiles.Number(v);
+
+    /// <summary>A folder as the report shows it: relative to the working directory when inside it (committed reports stay portable).</summary>
+    private static string Shown(string dir)
+    {
+        string relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), dir);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? dir : relative.Replace('\\', '/');
+    }
     private static string P(double v) => double.IsNaN(v) ? "–" : v.ToString("+0.0000;−0.0000;0.0000", CultureInfo.InvariantCulture);
 
     public static void Write(string outDir, Analysis a, string table, string scale, string model, string clip, Options o, string? caution = null)
@@ -365,7 +364,7 @@ public static class PersonalizationCheck
 
         var md = new StringBuilder();
         md.AppendLine($"# Personalization vs the base model: {table} (scale {scale})").AppendLine();
-        md.AppendLine($"Model `{model}`; identity evaluator CLIP `{clip}`. The base model samples each cell's prompts with the personal token removed " +
+        md.AppendLine($"Model `{Shown(model)}`; identity evaluator CLIP `{Shown(clip)}`. The base model samples each cell's prompts with the personal token removed " +
                       "(\"{}\" → the super-category word), with the cells' seeds, image counts, steps, guidance and sampler.").AppendLine();
         md.AppendLine("- **CLIP-I**: mean cosine of the image embedding to the concept's training images (the papers' identity score, as the evaluator computes it).");
         md.AppendLine($"- **contrastive**: mean cosine to renders of the concept in its five training scenes minus mean cosine to {o.GenericPerScene} generic " +
