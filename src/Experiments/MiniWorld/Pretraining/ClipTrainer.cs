@@ -55,13 +55,16 @@ public sealed class ClipTrainer : StageTrainer
         {
             if (!File.Exists(Path.Combine(ConditioningFolder, "model.safetensors")))
                 throw new InvalidOperationException($"{ConditioningFolder}: the evaluator stage starts from the finished conditioning CLIP (run --stage clip first)");
-            LoadFrom(ConditioningFolder, Path.Combine(Root, "state", "clip.heads.safetensors"));
+            FreshFromConditioning = LoadFrom(ConditioningFolder, Path.Combine(Root, "state", "clip.heads.safetensors"));
         }
         _optimizer = AdamW(Model.parameters().Concat(_heads.SelectMany(h => h.parameters())), settings.LearningRate, weightDecay: 0.05);
         _tokenizer = ClipTokenizer.FromFolder(Evaluation.BundledClipTokenizer.Folder());
     }
 
     public ClipRole Role { get; }
+
+    /// <summary>Evaluator only: the tensors left at their initialisation because the conditioning CLIP has no tensor of that name and shape (another vision variant).</summary>
+    public IReadOnlyList<string> FreshFromConditioning { get; } = [];
 
     public CLIPModel Model { get; }
     protected override TorchSharp.Modules.AdamW Optimizer => _optimizer;
@@ -80,14 +83,30 @@ public sealed class ClipTrainer : StageTrainer
     /// </summary>
     public const long ConditioningStopStep = 3109;
 
-    public static StageSettings EvaluatorSettings(string variant = MiniWorldModels.DefaultClip, long totalSteps = 2500) =>
+    public static StageSettings EvaluatorSettings(string variant = MiniWorldModels.DefaultClip, long totalSteps = EvaluatorVisionSteps + 2500) =>
         new("evaluator", variant, 64, totalSteps, 1e-3, 100, 4);
+
+    /// <summary>
+    /// The evaluator's first steps train the image tower and heads alone (no text tower: ~5× cheaper per step). A linear
+    /// shape head learns from the supervised signal far faster than from captions (measured: docs/miniworld-pretraining.md);
+    /// the contrastive steps after it align the text tower with the image embedding.
+    /// </summary>
+    public const long EvaluatorVisionSteps = 3000;
+
+    /// <summary>Steps of the image-tower-only phase (evaluator only; <see cref="EvaluatorVisionSteps"/> unless a test shortens it).</summary>
+    public long VisionSteps { get; init; } = EvaluatorVisionSteps;
+
+    /// <summary>Evaluator only: a fixed temperature on the heads' logits (linear heads on unit vectors are otherwise slow to become confident).</summary>
+    public const double EvaluatorHeadTemperature = 10;
+
+    private bool VisionOnly(long step) => Role == ClipRole.Evaluator && _heads.Length > 0 && step < VisionSteps;
 
     protected override double TrainStep(long step)
     {
         using var _ = torch.NewDisposeScope();
         int b = Settings.BatchSize;
         var examples = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Train, DataStep(step) * b, b);
+        if (VisionOnly(step)) return OptimizerStep(HeadLoss(CLIPModel.Normalize(Model.GetImageFeatures(WorldBatch.ClipPixels(WorldBatch.Pixels(examples.Select(e => e.Image).ToList())))), examples));
         var rng = new Random(WorldSampler.SeedFor(Settings.Seed, WorldSplit.Train, DataStep(step)));
         var texts = examples.Select(e => e.Caption).ToList();
         foreach (var e in examples) texts.AddRange(WorldBatch.HardNegatives(e, HardNegatives, rng));
@@ -100,6 +119,11 @@ public sealed class ClipTrainer : StageTrainer
         var labels = torch.arange(b, dtype: ScalarType.Int64);
         var loss = (torch.nn.functional.cross_entropy(logitsPerImage, labels) + torch.nn.functional.cross_entropy(logitsPerText, labels)) / 2;
         if (_heads.Length > 0) loss = loss + HeadLoss(image, examples);
+        return OptimizerStep(loss);
+    }
+
+    private double OptimizerStep(Tensor loss)
+    {
         _optimizer.zero_grad();
         loss.backward();
         ClipGradients(Model.parameters(), 1.0);
@@ -107,7 +131,7 @@ public sealed class ClipTrainer : StageTrainer
         return loss.item<float>();
     }
 
-    /// <summary>Weighted cross-entropy of the attribute heads (color ignored where the style is monochrome).</summary>
+    /// <summary>Weighted cross-entropy of the attribute heads (color ignored where the style is monochrome; evaluator logits scaled by <see cref="EvaluatorHeadTemperature"/>).</summary>
     private Tensor HeadLoss(Tensor image, IReadOnlyList<WorldExample> examples)
     {
         long[][] labels =
@@ -118,9 +142,10 @@ public sealed class ClipTrainer : StageTrainer
             examples.Select(e => (long)e.Scene.Style).ToArray(),
         ];
         var weights = HeadWeights(Role);
+        var scaled = Role == ClipRole.Evaluator ? image * EvaluatorHeadTemperature : image;
         Tensor total = torch.zeros(1);
         for (int a = 0; a < _heads.Length; a++)
-            total = total + torch.nn.functional.cross_entropy(_heads[a].forward(image), torch.tensor(labels[a]), ignore_index: -100) * weights[a];
+            total = total + torch.nn.functional.cross_entropy(_heads[a].forward(scaled), torch.tensor(labels[a]), ignore_index: -100) * weights[a];
         return total.squeeze();
     }
 
@@ -147,28 +172,54 @@ public sealed class ClipTrainer : StageTrainer
             Safetensors.Save(HeadsPath, _heads.SelectMany((h, a) => h.state_dict().Select(kv => KeyValuePair.Create($"{WorldBatch.Attributes[a]}.{kv.Key}", kv.Value))));
     }
 
-    protected override void LoadWeights() => LoadFrom(Folder, HeadsPath);
-
-    private void LoadFrom(string folder, string headsPath)
+    protected override void LoadWeights()
     {
-        using var loaded = CLIPModel.FromPretrained(folder);
+        var fresh = LoadFrom(Folder, HeadsPath);
+        if (fresh.Count > 0) throw new InvalidOperationException($"{Folder}: the saved CLIP does not match variant '{Settings.Variant}' ({string.Join(", ", fresh.Take(3))} differ)");
+    }
+
+    /// <summary>
+    /// Copies every tensor of the CLIPModel in <paramref name="folder"/> whose name and shape this model has (all of them
+    /// when the variants agree) and the heads; returns the names of this model's tensors left as they were.
+    /// </summary>
+    private List<string> LoadFrom(string folder, string headsPath)
+    {
         using var noGrad = torch.no_grad();
-        var target = Model.state_dict();
-        foreach (var (name, tensor) in loaded.state_dict()) target[name].copy_(tensor);
-        if (_heads.Length == 0) return;
+        var source = Safetensors.Load(Path.Combine(folder, "model.safetensors"));
+        var fresh = new List<string>();
+        foreach (var (name, tensor) in Model.state_dict())
+        {
+            if (source.TryGetValue(name, out var t) && t.shape.SequenceEqual(tensor.shape)) tensor.copy_(t);
+            else fresh.Add(name);
+        }
+        foreach (var t in source.Values) t.Dispose();
+        if (_heads.Length == 0) return fresh;
         var heads = Safetensors.Load(headsPath);
         for (int a = 0; a < _heads.Length; a++)
             foreach (var (name, tensor) in _heads[a].state_dict()) tensor.copy_(heads[$"{WorldBatch.Attributes[a]}.{name}"]);
         foreach (var t in heads.Values) t.Dispose();
+        return fresh;
     }
 
     public override IReadOnlyDictionary<string, double> Evaluate()
     {
         bool training = Model.training;
         Model.eval();
-        var result = AttributeAccuracy(Model, _tokenizer, WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Heldout, 0, 128), WorldBatch.ClipPixels);
+        var heldout = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Heldout, 0, 128);
+        var result = AttributeAccuracy(Model, _tokenizer, heldout, WorldBatch.ClipPixels);
+        if (_heads.Length > 0) result["shape_head"] = ShapeHeadAccuracy(heldout);
         if (training) Model.train();
         return result;
+    }
+
+    /// <summary>The shape head's accuracy (argmax over categories): what the image embedding knows of shape, text aside.</summary>
+    private double ShapeHeadAccuracy(IReadOnlyList<WorldExample> examples)
+    {
+        using var _ = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var image = CLIPModel.Normalize(Model.GetImageFeatures(WorldBatch.ClipPixels(WorldBatch.Pixels(examples.Select(e => e.Image).ToList()))));
+        var predicted = _heads[0].forward(image).argmax(1).data<long>().ToArray();
+        return examples.Select((e, i) => predicted[i] == (long)e.Scene.Category ? 1.0 : 0.0).Average();
     }
 
     /// <summary>

@@ -45,8 +45,10 @@ public static class MiniWorldModels
     {
         "vit-p8-d64" => ClipConfig(TextHidden, 3, 64, 4, 8, 64),
         "vit-p8-d96" => ClipConfig(TextHidden, 3, 96, 4, 8, 64),
+        "vit-p4-d64" => ClipConfig(TextHidden, 3, 64, 4, 4, 64),
+        "vit-p4-d64-l6" => ClipConfig(TextHidden, 3, 64, 6, 4, 64),
         "tiny" => ClipConfig(16, 1, 16, 1, 16, 16),
-        _ => throw new ArgumentException($"unknown CLIP variant '{variant}' (vit-p8-d64, vit-p8-d96, tiny)"),
+        _ => throw new ArgumentException($"unknown CLIP variant '{variant}' (vit-p8-d64, vit-p8-d96, vit-p4-d64, vit-p4-d64-l6, tiny)"),
     };
 
     private static CLIPConfig ClipConfig(int textHidden, int textLayers, int visionHidden, int visionLayers, int patch, int projection) => new()

@@ -132,6 +132,23 @@ public sealed class PretrainingTests : PretrainingTestBase
     }
 
     [Fact]
+    public void The_evaluator_trains_the_image_tower_alone_before_the_contrastive_steps()
+    {
+        WriteVaeAndClip(Dir);
+        using var conditioning = CLIPModel.FromPretrained(Path.Combine(Dir, "state", "clip-conditioning"));
+        var start = conditioning.state_dict();
+        bool Changed(ClipTrainer t, string prefix) =>
+            t.Model.state_dict().Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).Any(kv => !kv.Value.eq(start[kv.Key]).all().item<bool>());
+        using var evaluator = new ClipTrainer(Dir, Tiny("evaluator", 4, 1e-2), ClipRole.Evaluator) { VisionSteps = 1 };
+        evaluator.Run();
+        Assert.True(Changed(evaluator, "vision_model."));
+        Assert.False(Changed(evaluator, "text_model."));            // the vision-only step never touches the text tower
+        evaluator.Run();
+        Assert.True(Changed(evaluator, "text_model."));             // the contrastive steps do
+        Assert.InRange(evaluator.Evaluate()["shape_head"], 0.0, 1.0);
+    }
+
+    [Fact]
     public void Verify_reports_a_config_that_does_not_load()
     {
         WriteVaeAndClip(Dir);
