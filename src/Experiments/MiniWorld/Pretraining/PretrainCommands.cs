@@ -20,10 +20,24 @@ public static class PretrainCommands
         var batch = new Option<int?>("--batch-size") { Description = "Batch size of the stage (default: the chosen schedule)." };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the stage (default: the chosen schedule)." };
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 5 };
-        var command = new Command("pretrain", "Pretrains the miniature world's VAE, evaluator CLIP (its text tower conditions the UNet) and UNet; resumable, in pieces.")
-            { output, stage, minutes, threads, variant, steps, batch, lr, checkpointMinutes };
-        command.SetAction(r => Cli.Guard(() => RunStages(r.GetValue(output)!, r.GetValue(stage)!, r.GetValue(minutes), r.GetValue(threads),
-            new StageOverrides(r.GetValue(variant), r.GetValue(steps), r.GetValue(batch), r.GetValue(lr)), r.GetValue(checkpointMinutes), Console.Error.WriteLine)));
+        var parallel = new Option<int>("--parallel")
+        {
+            Description = "With --stage all: stages run as child processes, this many at a time, each once the stages it needs are complete (default: 2 on a machine with 2 or more cores).",
+            DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount),
+        };
+        var command = new Command("pretrain", "Pretrains the miniature world's VAE, conditioning CLIP (its text tower conditions the UNet), evaluator CLIP and UNet; resumable, in pieces.")
+            { output, stage, minutes, threads, variant, steps, batch, lr, checkpointMinutes, parallel };
+        command.SetAction(r => Cli.Guard(() =>
+        {
+            if (r.GetValue(stage) == "all" && r.GetValue(parallel) > 1)
+            {
+                PretrainSchedule.Run(r.GetValue(output)!, r.GetValue(parallel), r.GetValue(minutes), r.GetValue(threads), r.GetValue(checkpointMinutes), Console.Error.WriteLine);
+                PretrainManifest.Write(r.GetValue(output)!);
+                return;
+            }
+            RunStages(r.GetValue(output)!, r.GetValue(stage)!, r.GetValue(minutes), r.GetValue(threads),
+                new StageOverrides(r.GetValue(variant), r.GetValue(steps), r.GetValue(batch), r.GetValue(lr)), r.GetValue(checkpointMinutes), Console.Error.WriteLine);
+        }));
         return command;
     }
 

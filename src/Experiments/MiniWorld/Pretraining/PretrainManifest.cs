@@ -24,7 +24,8 @@ public static class PretrainManifest
         foreach (string rel in ListFiles(root))
         {
             string full = Path.Combine(root, rel);
-            files.Add(new JsonObject { ["path"] = rel, ["bytes"] = new FileInfo(full).Length, ["sha256"] = StageTrainer.Sha256(full) });
+            try { files.Add(new JsonObject { ["path"] = rel, ["bytes"] = new FileInfo(full).Length, ["sha256"] = StageTrainer.Sha256(full) }); }
+            catch (FileNotFoundException) { }   // replaced by a stage running beside this one (--parallel); its next write lists it
         }
         var stages = new JsonObject();
         foreach (string state in Directory.Exists(Path.Combine(root, "state")) ? Directory.GetFiles(Path.Combine(root, "state"), "*.json").Order().ToArray() : [])

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Repro.Experiments.MiniWorld.Pretraining;
+
+/// <summary>
+/// <c>--stage all --parallel N</c>: the four stages as child processes (<c>repro miniworld pretrain --stage S</c>), up to
+/// N at a time, each started once the stages it needs are complete. On two cores the two chains vae → unet and
+/// clip → evaluator overlap, so the whole world takes the longer chain's time instead of the sum of all four.
+/// </summary>
+public static class PretrainSchedule
+{
+    /// <summary>What each stage starts from: the evaluator from the conditioning CLIP; the UNet from the VAE and the text encoder.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Needs = new Dictionary<string, string[]>
+    {
+        ["vae"] = [], ["clip"] = [], ["evaluator"] = ["clip"], ["unet"] = ["vae", "clip"],
+    };
+
+    /// <summary>Start order among ready stages: the critical chain (vae → unet) first.</summary>
+    public static readonly string[] Priority = ["vae", "clip", "unet", "evaluator"];
+
+    /// <summary>The stages to start now: not complete, not running, every need complete, at most <paramref name="slots"/>, in <see cref="Priority"/> order.</summary>
+    public static List<string> Ready(IReadOnlySet<string> complete, IReadOnlySet<string> running, int slots) =>
+        Priority.Where(s => !complete.Contains(s) && !running.Contains(s) && Needs[s].All(complete.Contains)).Take(Math.Max(0, slots)).ToList();
+
+    /// <summary>The stages whose saved state says they reached their stop step.</summary>
+    public static HashSet<string> Complete(string root) =>
+        Priority.Where(s => File.Exists(StatePath(root, s)) && StageTrainer.ReadState(StatePath(root, s)).Complete).ToHashSet();
+
+    private static string StatePath(string root, string stage) => Path.Combine(root, "state", stage + ".json");
+
+    /// <summary>
+    /// Runs the stages until all are complete or the time budget is spent (a child then saves its state and exits; the
+    /// next call resumes). A child that fails stops the schedule: the others are let finish their piece, then it throws.
+    /// </summary>
+    public static void Run(string root, int parallel, double maxMinutes, int threads, double checkpointMinutes, Action<string> log)
+    {
+        var clock = Stopwatch.StartNew();
+        var running = new Dictionary<string, Process>();
+        string? failed = null;
+        bool outOfTime = false;
+        while (true)
+        {
+            var complete = Complete(root);
+            double left = maxMinutes - clock.Elapsed.TotalMinutes;
+            outOfTime |= left <= 0.05;
+            if (failed is null && !outOfTime)
+                foreach (string stage in Ready(complete, running.Keys.ToHashSet(), parallel - running.Count))
+                {
+                    log($"[schedule] starting {stage} ({string.Join(", ", running.Keys.Append(stage))} running; {left:F0} min left)");
+                    running[stage] = Start(root, stage, left, threads, checkpointMinutes);
+                }
+            if (running.Count == 0) break;
+            var done = running.FirstOrDefault(r => r.Value.HasExited);
+            if (done.Value is null) { Thread.Sleep(1000); continue; }
+            running.Remove(done.Key);
+            if (done.Value.ExitCode != 0) failed ??= $"{done.Key} (exit code {done.Value.ExitCode})";
+            else if (!Complete(root).Contains(done.Key)) outOfTime = true;   // its piece ended before the stop step
+            done.Value.Dispose();
+        }
+        if (failed is not null) throw new InvalidOperationException($"pretraining stage {failed} failed; rerun to resume");
+        var missing = Priority.Except(Complete(root)).ToList();
+        log(missing.Count == 0 ? "[schedule] every stage complete" : $"[schedule] time budget spent; incomplete: {string.Join(", ", missing)} (rerun to resume)");
+    }
+
+    private static Process Start(string root, string stage, double minutes, int threads, double checkpointMinutes)
+    {
+        var info = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { UseShellExecute = false };
+        string entry = Assembly.GetEntryAssembly()?.Location ?? "";
+        if (Path.GetFileNameWithoutExtension(info.FileName) == "dotnet") info.ArgumentList.Add(entry);   // `dotnet repro.dll`
+        foreach (string a in new[]
+                 {
+                     "miniworld", "pretrain", "--out", root, "--stage", stage, "--max-minutes", minutes.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                     "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--checkpoint-minutes", checkpointMinutes.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                 })
+            info.ArgumentList.Add(a);
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {info.FileName} for stage {stage}");
+    }
+}
