@@ -72,11 +72,11 @@ public static class TableReport
         var p = paper.Protocol;
         var paperScale = paper.Scale("paper");
         yield return env.TinyModel ? $"Base checkpoint: the tiny random SD2.1-layout model instead of {p.BaseCheckpoint}."
-                     : env.MiniWorldModel ? $"Base checkpoint: the miniature world's Stable Diffusion-layout model ({env.ModelDir}; 64×64 images, 16×16×4 latents) instead of {p.BaseCheckpoint}."
+                     : env.MiniWorldModel ? $"Base checkpoint: the miniature world's Stable Diffusion-layout model ({DisplayPath.Of(env.ModelDir)}; 64×64 images, 16×16×4 latents) instead of {p.BaseCheckpoint}."
                      : $"Base checkpoint: {env.ModelDir} (paper: {p.BaseCheckpoint}).";
         if (env.RandomEvaluators) yield return $"Evaluators: tiny random CLIP and DINO (paper: {p.Evaluators}).";
         else if (env.Options.EvalModels is null && env.MiniWorldModel)
-            yield return $"Evaluators: the miniature world's CLIP ({env.ClipDir}) for CLIP-I/CLIP-T; DINO {env.DinoUnavailable} (paper: {p.Evaluators}).";
+            yield return $"Evaluators: the miniature world's CLIP ({DisplayPath.Of(env.ClipDir)}) for CLIP-I/CLIP-T; DINO {env.DinoUnavailable} (paper: {p.Evaluators}).";
         if (env.MiniWorldData) yield return "Concepts and prompts: the miniature world's subjects and its mirrored prompt files (paper: DreamBooth dataset subjects).";
         var concepts = cells.Select(c => c.Spec.Concept).Distinct().ToList();
         yield return $"Concept list: {string.Join(", ", concepts)} ({concepts.Count} vs the paper's {paperScale.Concepts}; the paper's exact subset is not published).";

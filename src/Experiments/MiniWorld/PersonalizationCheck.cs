@@ -344,12 +344,6 @@ public static class PersonalizationCheck
 
     private static string F(double v) => CsvFiles.Number(v);
 
-    /// <summary>A folder as the report shows it: relative to the working directory when inside it (committed reports stay portable).</summary>
-    private static string Shown(string dir)
-    {
-        string relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), dir);
-        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? dir : relative.Replace('\\', '/');
-    }
     private static string P(double v) => double.IsNaN(v) ? "–" : v.ToString("+0.0000;−0.0000;0.0000", CultureInfo.InvariantCulture);
 
     public static void Write(string outDir, Analysis a, string table, string scale, string model, string clip, Options o, string? caution = null)
@@ -364,7 +358,7 @@ public static class PersonalizationCheck
 
         var md = new StringBuilder();
         md.AppendLine($"# Personalization vs the base model: {table} (scale {scale})").AppendLine();
-        md.AppendLine($"Model `{Shown(model)}`; identity evaluator CLIP `{Shown(clip)}`. The base model samples each cell's prompts with the personal token removed " +
+        md.AppendLine($"Model `{DisplayPath.Of(model)}`; identity evaluator CLIP `{DisplayPath.Of(clip)}`. The base model samples each cell's prompts with the personal token removed " +
                       "(\"{}\" → the super-category word), with the cells' seeds, image counts, steps, guidance and sampler.").AppendLine();
         md.AppendLine("- **CLIP-I**: mean cosine of the image embedding to the concept's training images (the papers' identity score, as the evaluator computes it).");
         md.AppendLine($"- **contrastive**: mean cosine to renders of the concept in its five training scenes minus mean cosine to {o.GenericPerScene} generic " +
