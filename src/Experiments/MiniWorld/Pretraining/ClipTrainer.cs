@@ -91,7 +91,7 @@ public sealed class ClipTrainer : StageTrainer
     /// shape head learns from the supervised signal far faster than from captions (measured: docs/miniworld-pretraining.md);
     /// the contrastive steps after it align the text tower with the image embedding.
     /// </summary>
-    public const long EvaluatorVisionSteps = 3000;
+    public const long EvaluatorVisionSteps = 9000;
 
     /// <summary>Steps of the image-tower-only phase (evaluator only; <see cref="EvaluatorVisionSteps"/> unless a test shortens it).</summary>
     public long VisionSteps { get; init; } = EvaluatorVisionSteps;
