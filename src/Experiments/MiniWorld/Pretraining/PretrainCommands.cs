@@ -103,6 +103,8 @@ public static class PretrainCommands
             double left = maxMinutes - clock.Elapsed.TotalMinutes;
             if (left <= 0.05) { log($"time budget spent before stage {s}"); break; }
             using var trainer = CreateTrainer(root, s, overrides);
+            if (trainer is ClipTrainer { FreshFromConditioning.Count: > 0 } clip)
+                log($"[{s}] not in the conditioning CLIP (another variant), trained from initialisation: {string.Join(", ", clip.FreshFromConditioning)}");
             if (!PretrainRunner.Run(trainer, new PretrainOptions(root, left, CheckpointMinutes: checkpointMinutes), log)) break;
         }
         PretrainManifest.Write(root);
