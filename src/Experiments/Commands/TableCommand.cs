@@ -9,10 +9,12 @@ namespace Repro.Experiments.Commands;
 /// <summary><c>repro table run|list|validate</c> and <c>repro slurm</c>: the paper-table harness (docs/harness.md).</summary>
 public static class TableCommand
 {
-    private sealed record Options(Option<string?> Configs, Option<string> Scale, Option<string?> ModelDir, Option<string?> DataDir, Option<string?> EvalModels,
-                                  Option<string?> Device, Option<string?> Concepts, Option<string?> OutputDir, Option<string?> CacheDir, Option<int?> Threads)
+    /// <summary>The harness options of a table run (shared by <c>repro table run|slurm</c> and <c>repro miniworld personalization</c>, which re-plans a run's cells).</summary>
+    public sealed record Options(Option<string?> Configs, Option<string> Scale, Option<string?> ModelDir, Option<string?> DataDir, Option<string?> EvalModels,
+                                 Option<string?> Device, Option<string?> Concepts, Option<string?>? OutputDir, Option<string?> CacheDir, Option<int?> Threads)
     {
-        public static Options Create() => new(
+        /// <summary>Without <paramref name="outputDir"/> the command has no --output-dir (it writes elsewhere).</summary>
+        public static Options Create(bool outputDir = true) => new(
             new("--configs") { Description = "The paper-configs folder (default: ./paper-configs)." },
             new("--scale") { Description = "mini (default), smoke (pipeline check, CI) or paper.", DefaultValueFactory = _ => HarnessOptions.DefaultScale },
             new("--model-dir") { Description = $"Diffusers SD folder (default: the miniature world, <repo>/models/miniworld or ${HarnessOptions.MiniWorldVariable}; \"tiny\": the tiny random model)." },
@@ -20,15 +22,15 @@ public static class TableCommand
             new("--eval-models") { Description = "Folder with clip/ and dino/ (transformers layout; default: the miniature world's CLIP and no DINO, or tiny random evaluators with a --model-dir)." },
             new("--device") { Description = "cpu, cuda or cuda:N." },
             new("--concepts") { Description = "Comma-separated concept ids (default: the scale's first N)." },
-            new("--output-dir") { Description = "Results root (default: out/smoke for smoke, results/ otherwise)." },
+            outputDir ? new("--output-dir") { Description = "Results root (default: out/smoke for smoke, results/ otherwise)." } : null,
             new("--cache-dir") { Description = "Cell cache (default: out/cache)." },
             new("--threads") { Description = "Torch CPU threads (default: 1 for the miniature world and the tiny model, torch's default otherwise)." });
 
-        public IEnumerable<Option> All => [Configs, Scale, ModelDir, DataDir, EvalModels, Device, Concepts, OutputDir, CacheDir, Threads];
+        public IEnumerable<Option> All => new Option?[] { Configs, Scale, ModelDir, DataDir, EvalModels, Device, Concepts, OutputDir, CacheDir, Threads }.OfType<Option>();
 
         public HarnessOptions Get(ParseResult r) => new(r.GetValue(Configs) ?? "paper-configs", r.GetValue(Scale)!, r.GetValue(ModelDir), r.GetValue(DataDir),
             r.GetValue(EvalModels), r.GetValue(Device), r.GetValue(Concepts)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            r.GetValue(OutputDir), r.GetValue(CacheDir), Threads: r.GetValue(Threads));
+            OutputDir is null ? null : r.GetValue(OutputDir), r.GetValue(CacheDir), Threads: r.GetValue(Threads));
     }
 
     public static IReadOnlyList<PaperDefinition> Load(string configs) =>

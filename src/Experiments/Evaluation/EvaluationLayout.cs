@@ -49,7 +49,8 @@ public sealed record EvaluationLayout(IReadOnlyList<GeneratedImage> Generated, I
         return new EvaluationLayout(generated, real);
     }
 
-    private static List<string> ImagesIn(string dir) =>
+    /// <summary>The images (.png, .jpg, .jpeg) directly in <paramref name="dir"/>, in ordinal order.</summary>
+    public static List<string> ImagesIn(string dir) =>
         Directory.GetFiles(dir).Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
                  .Order(StringComparer.Ordinal).ToList();
 

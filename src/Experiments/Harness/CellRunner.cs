@@ -60,13 +60,8 @@ public static class CellRunner
             Directory.Move(temp, samples);
         }
 
-        var generated = Directory.GetDirectories(samples).Order(StringComparer.Ordinal)
-            .SelectMany(d => Directory.GetFiles(d, "*.png").Order(StringComparer.Ordinal)
-                .Select(f => new GeneratedImage("cell", cell.Spec.Concept, int.Parse(Path.GetFileName(d)[..3], System.Globalization.CultureInfo.InvariantCulture), f, null)))
-            .ToList();
-        var real = Directory.GetFiles(Path.Combine(env.DataDir, cell.Spec.Concept))
-            .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg").Order(StringComparer.Ordinal)
-            .Select(f => new EvalImage(f, null)).ToList();
+        var generated = EvaluationSampler.Outputs(samples).Select(o => new GeneratedImage("cell", cell.Spec.Concept, o.Prompt, o.Path, null)).ToList();
+        var real = EvaluationLayout.ImagesIn(Path.Combine(env.DataDir, cell.Spec.Concept)).Select(f => new EvalImage(f, null)).ToList();
         if (real.Count == 0) throw new FileNotFoundException($"{Path.Combine(env.DataDir, cell.Spec.Concept)}: no real images");
         var layout = new EvaluationLayout(generated, new Dictionary<string, IReadOnlyList<EvalImage>> { [cell.Spec.Concept] = real });
         var categories = new ConceptCategories(new Dictionary<string, string> { [cell.Spec.Concept] = cell.Spec.Category });

@@ -38,12 +38,12 @@ public static class TableReport
         }
         var notRun = table.Rows.Where(r => paper.Method(r.Method).Preset is null).Select(r => $"{r.Display} ({paper.Method(r.Method).Note})").ToList();
         if (notRun.Count > 0) s.AppendLine().AppendLine($"Not run (reported value only, nothing invented): {string.Join("; ", notRun)}.");
-        foreach (var (metric, why) in TableResults.Unavailable(table, env))
+        var unavailable = TableResults.Unavailable(table, env);
+        foreach (var (metric, why) in unavailable)
             s.AppendLine().AppendLine($"{metric}: {why} (reported values only, nothing invented; measured.csv has no {metric} rows).");
         foreach (var row in table.Rows.Where(r => r.Note is not null)) s.AppendLine().AppendLine($"Note on {row.Display}: {row.Note}.");
 
         s.AppendLine().AppendLine("## Ranking agreement (Kendall's τ-b, rows we ran)").AppendLine();
-        var unavailable = TableResults.Unavailable(table, env);
         foreach (string metric in table.Metrics)
         {
             if (unavailable.TryGetValue(metric, out var why)) { s.AppendLine($"- {metric}: {why}"); continue; }

@@ -70,11 +70,13 @@ public static class TableRunner
         var device = TorchDevice.Resolve(env.Options.Device);
         var clip = ClipScorer.FromPretrained(env.ClipDir, null, device);
         var dino = env.DinoDir is not null && paper.Tables.Any(t => t.Metrics.Any(m => DefinitionLoader.KnownMetrics[m] == "dino")) ? DinoScorer.FromPretrained(env.DinoDir, device) : null;
-        var settings = new EvaluationSettings
-        {
-            Removal = paper.Protocol.ClipTextRemoval == "mention" ? ConceptRemoval.TokenAndCategory : ConceptRemoval.TokenOnly,
-            ExcludeTaggedPrompts = paper.Protocol.ExcludeTaggedPrompts, Resamples = scale.Resamples,
-        };
-        return new Evaluator(clip, dino, new EmbeddingCache(Path.Combine(env.CacheDir, "embeddings")), settings);
+        return new Evaluator(clip, dino, new EmbeddingCache(Path.Combine(env.CacheDir, "embeddings")), EvaluationSettingsOf(paper.Protocol, scale.Resamples));
     }
+
+    /// <summary>The evaluator settings a paper's protocol implies: what CLIP-T removes from the prompt, which prompts identity leaves out.</summary>
+    public static EvaluationSettings EvaluationSettingsOf(ProtocolEntry protocol, int resamples) => new()
+    {
+        Removal = protocol.ClipTextRemoval == "mention" ? ConceptRemoval.TokenAndCategory : ConceptRemoval.TokenOnly,
+        ExcludeTaggedPrompts = protocol.ExcludeTaggedPrompts, Resamples = resamples,
+    };
 }

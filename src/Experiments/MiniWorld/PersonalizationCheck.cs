@@ -213,6 +213,7 @@ public static class PersonalizationCheck
     public static Analysis Run(Options o, Action<string> log)
     {
         var env = HarnessEnvironment.Resolve(o.Harness, log);
+        if (env.TorchThreads is { } threads) TorchSharp.torch.set_num_threads(threads);
         var paper = TableCommand.Load(o.Harness.ConfigsDir).FirstOrDefault(p => p.Id == o.Paper)
                     ?? throw new ArgumentException($"unknown paper '{o.Paper}' in {o.Harness.ConfigsDir}");
         var table = paper.Table(o.Table);
@@ -233,11 +234,7 @@ public static class PersonalizationCheck
         string clipDir = o.ClipDir ?? env.ClipDir;
         using var clip = ClipScorer.FromPretrained(clipDir, null, device);
         var cache = new EmbeddingCache(Path.Combine(env.CacheDir, "embeddings"));
-        var settings = new EvaluationSettings
-        {
-            Removal = paper.Protocol.ClipTextRemoval == "mention" ? ConceptRemoval.TokenAndCategory : ConceptRemoval.TokenOnly,
-            ExcludeTaggedPrompts = paper.Protocol.ExcludeTaggedPrompts,
-        };
+        var settings = TableRunner.EvaluationSettingsOf(paper.Protocol, scale.Resamples);
         var evaluator = new Evaluator(clip, null, cache, settings);
         var store = new EmbeddingStore(clip, cache, null, settings.ApplyExifOrientation, settings.BatchSize);
         string modelId = FolderIdentity.Of(env.ModelDir);
@@ -258,8 +255,7 @@ public static class PersonalizationCheck
                     .Select(b => new GeneratedImage(BaseMethod, concept, b.Prompt, b.Path, null)));
 
             string realDir = Path.Combine(env.DataDir, concept);
-            var real = Directory.GetFiles(realDir).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg")
-                                .Order(StringComparer.Ordinal).Select(f => new EvalImage(f, null)).ToList();
+            var real = EvaluationLayout.ImagesIn(realDir).Select(f => new EvalImage(f, null)).ToList();
             if (real.Count == 0) throw new FileNotFoundException($"{realDir}: no training images");
             log($"{prefix}: scoring {generated.Count} image(s) ({generated.Count(g => g.Method == BaseMethod)} of the base model)");
             var layout = new EvaluationLayout(generated, new Dictionary<string, IReadOnlyList<EvalImage>> { [concept] = real });
@@ -334,10 +330,7 @@ public static class PersonalizationCheck
                 Directory.Move(temp, dir);
             }
         }
-        return Directory.GetDirectories(dir).Order(StringComparer.Ordinal)
-            .SelectMany(d => Directory.GetFiles(d, "*.png").Order(StringComparer.Ordinal)
-                .Select(f => (int.Parse(Path.GetFileName(d)[..3], CultureInfo.InvariantCulture), f)))
-            .ToList();
+        return EvaluationSampler.Outputs(dir);
     }
 
     // ----- output ---------------------------------------------------------------------------------------------------
@@ -405,16 +398,9 @@ public static class PersonalizationCheck
 
     public static Command CreateCommand()
     {
-        var configs = new Option<string?>("--configs") { Description = "The paper-configs folder (default: ./paper-configs)." };
-        var scale = new Option<string?>("--scale") { Description = "The table run's scale (default: the harness default)." };
+        var harness = TableCommand.Options.Create(outputDir: false);
         var paper = new Option<string?>("--paper") { Description = "Paper id (adb, core); or give --table as paper/table." };
         var table = new Option<string>("--table") { Description = "Table id (Table1) or paper/table (adb/Table1).", Required = true };
-        var model = new Option<string?>("--model-dir") { Description = "The table run's base model (diffusers SD folder); the base images come from it." };
-        var data = new Option<string?>("--data-dir") { Description = "The table run's concept folders (default: the miniature world's subjects)." };
-        var eval = new Option<string?>("--eval-models") { Description = "The table run's evaluator folder (clip/ and dino/)." };
-        var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N." };
-        var concepts = new Option<string?>("--concepts") { Description = "The table run's comma-separated concept ids." };
-        var cacheDir = new Option<string?>("--cache-dir") { Description = "The table run's cell cache (default: out/cache); base images are cached there too." };
         var clip = new Option<string?>("--clip") { Description = "CLIP folder for the identity scores (default: <eval-models>/clip)." };
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("results", "miniworld") };
         var generic = new Option<int>("--generic-per-scene") { Description = "Generic same-category renders per training scene (contrastive score).", DefaultValueFactory = _ => 2 };
@@ -423,18 +409,16 @@ public static class PersonalizationCheck
         var command = new Command("personalization",
             "Identity after personalization vs the base model (token removed) for a finished table run: CLIP-I and a contrastive identity, " +
             "per concept and method with bootstrap CIs; writes personalization.csv and personalization.md.")
-            { configs, scale, paper, table, model, data, eval, device, concepts, cacheDir, clip, output, generic, resamples, seed };
+            { paper, table, clip, output, generic, resamples, seed };
+        foreach (var option in harness.All) command.Options.Add(option);
         command.SetAction(r => Cli.Guard(() =>
         {
             string t = r.GetValue(table)!;
             string? p = r.GetValue(paper);
             if (t.Contains('/')) (p, t) = (t[..t.IndexOf('/')], t[(t.IndexOf('/') + 1)..]);
             if (p is null) throw new ArgumentException("--paper is required (or give --table as paper/table, e.g. adb/Table1)");
-            var harness = new HarnessOptions(r.GetValue(configs) ?? "paper-configs", ModelDir: r.GetValue(model), DataDir: r.GetValue(data),
-                EvalModels: r.GetValue(eval), Device: r.GetValue(device), CacheDir: r.GetValue(cacheDir),
-                Concepts: r.GetValue(concepts)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            if (r.GetValue(scale) is { } s) harness = harness with { Scale = s };
-            Run(new Options(harness, p, t, r.GetValue(output)!, r.GetValue(clip), r.GetValue(generic), r.GetValue(resamples), r.GetValue(seed)),
+            var options = harness.Get(r);
+            Run(new Options(options, p, t, r.GetValue(output)!, r.GetValue(clip), r.GetValue(generic), r.GetValue(resamples), r.GetValue(seed)),
                 Console.Error.WriteLine);
         }));
         return command;

@@ -55,6 +55,13 @@ public static class EvaluationSampler
         return result;
     }
 
+    /// <summary>The images <see cref="Run"/> wrote to <paramref name="output"/>: (prompt index from the NNN_ folder name, file), in order.</summary>
+    public static List<(int Prompt, string Path)> Outputs(string output) =>
+        Directory.GetDirectories(output).Order(StringComparer.Ordinal)
+            .SelectMany(d => Directory.GetFiles(d, "*.png").Order(StringComparer.Ordinal)
+                .Select(f => (int.Parse(System.IO.Path.GetFileName(d)[..3], System.Globalization.CultureInfo.InvariantCulture), f)))
+            .ToList();
+
     public static string Slug(string text)
     {
         var chars = text.Replace("{}", "V", StringComparison.Ordinal).ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray();
