@@ -79,7 +79,7 @@ public static class PretrainCommands
         public StageSettings Apply(StageSettings s) => s with
         {
             Variant = Variant ?? s.Variant, TotalSteps = TotalSteps ?? s.TotalSteps, BatchSize = BatchSize ?? s.BatchSize,
-            LearningRate = LearningRate ?? s.LearningRate,
+            LearningRate = LearningRate ?? s.LearningRate, Restart = Any ? null : s.Restart,   // measurement runs: one plain schedule
         };
     }
 
@@ -111,17 +111,29 @@ public static class PretrainCommands
         log($"manifest written: {Path.Combine(root, PretrainManifest.FileName)}");
     }
 
+    /// <summary>A stage's schedule and stop step as the committed world was trained.</summary>
+    public static (StageSettings Settings, long StopStep) Recipe(string stage) => stage switch
+    {
+        "vae" => (VaeTrainer.DefaultSettings(), VaeTrainer.DefaultStopStep),
+        "clip" => (ClipTrainer.DefaultSettings(), ClipTrainer.ConditioningStopStep),
+        "evaluator" => (ClipTrainer.EvaluatorSettings(), ClipTrainer.EvaluatorSettings().TotalSteps),
+        "unet" => (UNetTrainer.DefaultSettings(), UNetTrainer.DefaultStopStep),
+        _ => throw new ArgumentException($"unknown stage '{stage}'"),
+    };
+
     /// <summary>A stage's trainer with the chosen schedule and stop step (a --total-steps override trains to its end).</summary>
     public static StageTrainer CreateTrainer(string root, string stage, StageOverrides? overrides = null)
     {
         overrides ??= new StageOverrides();
+        var (recipe, stopStep) = Recipe(stage);
+        var settings = overrides.Apply(recipe);
+        long stop = overrides.TotalSteps ?? stopStep;
         return stage switch
         {
-            "vae" => new VaeTrainer(root, overrides.Apply(VaeTrainer.DefaultSettings())) { StopStep = overrides.TotalSteps ?? VaeTrainer.DefaultStopStep },
-            "clip" => new ClipTrainer(root, overrides.Apply(ClipTrainer.DefaultSettings())) { StopStep = overrides.TotalSteps ?? ClipTrainer.ConditioningStopStep },
-            "evaluator" => new ClipTrainer(root, overrides.Apply(ClipTrainer.EvaluatorSettings()), ClipRole.Evaluator),
-            "unet" => new UNetTrainer(root, overrides.Apply(UNetTrainer.DefaultSettings())) { StopStep = overrides.TotalSteps ?? UNetTrainer.DefaultStopStep },
-            _ => throw new ArgumentException($"unknown stage '{stage}'"),
+            "vae" => new VaeTrainer(root, settings) { StopStep = stop },
+            "clip" => new ClipTrainer(root, settings) { StopStep = stop },
+            "evaluator" => new ClipTrainer(root, settings, ClipRole.Evaluator) { StopStep = stop },
+            _ => new UNetTrainer(root, settings) { StopStep = stop },
         };
     }
 }

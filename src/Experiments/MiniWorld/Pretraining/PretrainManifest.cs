@@ -58,11 +58,11 @@ public static class PretrainManifest
         return result;
     }
 
-    /// <summary>Files under the root (relative, '/'-separated, sorted), without the manifest and temporary files.</summary>
+    /// <summary>Files under the root (relative, '/'-separated, sorted), without the manifest, temporary files and thread requests.</summary>
     public static List<string> ListFiles(string root) =>
         Directory.GetFiles(root, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
-            .Where(f => f != FileName && !f.EndsWith(".tmp", StringComparison.Ordinal))
+            .Where(f => f != FileName && !f.EndsWith(".tmp", StringComparison.Ordinal) && !f.EndsWith(".threads", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Problems found (empty when the folder matches its manifest and every present model loads).</summary>

@@ -22,7 +22,7 @@ public static class PretrainRunner
     public static bool Run(StageTrainer trainer, PretrainOptions options, Action<string> log)
     {
         string stage = trainer.Settings.Stage;
-        if (File.Exists(trainer.StatePath) && StageTrainer.ReadState(trainer.StatePath) is { } saved && saved.Settings == trainer.Settings && saved.Step >= trainer.StopStep)
+        if (File.Exists(trainer.StatePath) && StageTrainer.ReadState(trainer.StatePath) is { } saved && trainer.Settings.CanResume(saved.Settings, saved.Step) && saved.Step >= trainer.StopStep)
         {
             log($"[{stage}] already complete at step {saved.Step}");   // its optimizer state is no longer needed (nor committed)
             return true;
@@ -78,6 +78,7 @@ public static class PretrainRunner
             lossCount++;
             if (trainer.Step % options.LogEvery == 0 || trainer.Step == trainer.StopStep)
             {
+                TakeThreadsRequest(trainer.Root, stage, log);
                 double seconds = clock.Elapsed.TotalSeconds, rate = (trainer.Step - startStep) / Math.Max(seconds, 1e-9);
                 double eta = (trainer.StopStep - trainer.Step) / Math.Max(rate, 1e-9);
                 curve.Add((trainer.Step, $"{trainer.Step},{F(baseSeconds + seconds)},{F(lossSum / lossCount)},{F(trainer.Settings.LearningRateAt(trainer.Step - 1))}"));
@@ -91,6 +92,27 @@ public static class PretrainRunner
         bool done = trainer.Step >= trainer.StopStep;
         log($"[{stage}] {(done ? "complete" : "paused")} at step {trainer.Step} after {clock.Elapsed:hh\\:mm\\:ss}");
         return done;
+    }
+
+    /// <summary>
+    /// Where the parallel schedule asks a running stage to use more torch threads (once the other chain has finished,
+    /// its cores are idle): state/STAGE.threads, holding the count; the stage takes it at its next progress line.
+    /// </summary>
+    public static string ThreadsRequestPath(string root, string stage) => Path.Combine(root, "state", stage + ".threads");
+
+    public static void TakeThreadsRequest(string root, string stage, Action<string> log)
+    {
+        string path = ThreadsRequestPath(root, stage);
+        if (!File.Exists(path)) return;
+        string text = File.ReadAllText(path).Trim();
+        File.Delete(path);
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int threads) || threads < 1)
+        {
+            log($"[{stage}] ignored {path}: '{text}' is not a thread count");
+            return;
+        }
+        TorchSharp.torch.set_num_threads(threads);
+        log($"[{stage}] now on {threads} torch threads");
     }
 
     private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);

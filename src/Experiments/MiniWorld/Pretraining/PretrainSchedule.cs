@@ -1,3 +1,4 @@
+using Repro.Model.IO;
 using System.Diagnostics;
 using System.Reflection;
 
@@ -23,20 +24,38 @@ public static class PretrainSchedule
     public static List<string> Ready(IReadOnlySet<string> complete, IReadOnlySet<string> running, int slots) =>
         Priority.Where(s => !complete.Contains(s) && !running.Contains(s) && Needs[s].All(complete.Contains)).Take(Math.Max(0, slots)).ToList();
 
-    /// <summary>The stages whose saved state says they reached their stop step.</summary>
+    /// <summary>
+    /// Threads for the running stages when slots are idle (nothing else can start): the whole budget
+    /// (<paramref name="parallel"/> × <paramref name="threads"/>) shared among them; empty while every slot is busy.
+    /// </summary>
+    public static Dictionary<string, int> Widened(IReadOnlyCollection<string> running, int parallel, int threads) =>
+        running.Count == 0 || running.Count >= parallel ? [] : running.ToDictionary(s => s, _ => parallel * threads / running.Count);
+
+    /// <summary>
+    /// The stages whose saved state says they reached their stop step, unless the recipe has since extended that run
+    /// (<see cref="StageRestart"/>) past it.
+    /// </summary>
     public static HashSet<string> Complete(string root) =>
-        Priority.Where(s => File.Exists(StatePath(root, s)) && StageTrainer.ReadState(StatePath(root, s)).Complete).ToHashSet();
+        Priority.Where(s => File.Exists(StatePath(root, s)) && StageTrainer.ReadState(StatePath(root, s)) is { Complete: true } state && !Extended(s, state)).ToHashSet();
+
+    private static bool Extended(string stage, StageState saved)
+    {
+        var (recipe, stopStep) = PretrainCommands.Recipe(stage);
+        return saved.Settings != recipe && recipe.CanResume(saved.Settings, saved.Step) && saved.Step < stopStep;
+    }
 
     private static string StatePath(string root, string stage) => Path.Combine(root, "state", stage + ".json");
 
     /// <summary>
     /// Runs the stages until all are complete or the time budget is spent (a child then saves its state and exits; the
     /// next call resumes). A child that fails stops the schedule: the others are let finish their piece, then it throws.
+    /// When a slot stays idle (the other chain is done), the running stage is asked to use its threads too (<see cref="Widened"/>).
     /// </summary>
     public static void Run(string root, int parallel, double maxMinutes, int threads, double checkpointMinutes, Action<string> log)
     {
         var clock = Stopwatch.StartNew();
         var running = new Dictionary<string, Process>();
+        var widened = new Dictionary<string, int>();
         string? failed = null;
         bool outOfTime = false;
         while (true)
@@ -51,6 +70,13 @@ public static class PretrainSchedule
                     running[stage] = Start(root, stage, left, threads, checkpointMinutes);
                 }
             if (running.Count == 0) break;
+            foreach (var (stage, count) in Widened(running.Keys, parallel, threads))
+                if (widened.GetValueOrDefault(stage) != count)
+                {
+                    AtomicFile.WriteAllText(PretrainRunner.ThreadsRequestPath(root, stage), count + "\n");
+                    widened[stage] = count;
+                    log($"[schedule] {stage} alone: asking it to use {count} threads");
+                }
             var done = running.FirstOrDefault(r => r.Value.HasExited);
             if (done.Value is null) { Thread.Sleep(1000); continue; }
             running.Remove(done.Key);
@@ -58,6 +84,8 @@ public static class PretrainSchedule
             else if (!Complete(root).Contains(done.Key)) outOfTime = true;   // its piece ended before the stop step
             done.Value.Dispose();
         }
+        foreach (string request in Priority.Select(s => PretrainRunner.ThreadsRequestPath(root, s)).Where(File.Exists))
+            File.Delete(request);   // not taken before its stage ended
         if (failed is not null) throw new InvalidOperationException($"pretraining stage {failed} failed; rerun to resume");
         var missing = Priority.Except(Complete(root)).ToList();
         log(missing.Count == 0 ? "[schedule] every stage complete" : $"[schedule] time budget spent; incomplete: {string.Join(", ", missing)} (rerun to resume)");

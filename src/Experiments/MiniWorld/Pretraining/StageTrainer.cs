@@ -6,16 +6,31 @@ using static TorchSharp.torch;
 
 namespace Repro.Experiments.MiniWorld.Pretraining;
 
-/// <summary>Hyper-parameters of one stage (stored in its state file; a resume must use the same ones).</summary>
-public sealed record StageSettings(string Stage, string Variant, int BatchSize, long TotalSteps, double LearningRate, int WarmupSteps, long Seed)
+/// <summary>
+/// A warm restart that extends a schedule: at <see cref="AtStep"/> the optimizer's moments are reset and a second
+/// warm-up + cosine (peak <see cref="LearningRate"/>, 10% at <see cref="TotalSteps"/>) replaces the first schedule.
+/// </summary>
+public sealed record StageRestart(long AtStep, long TotalSteps, double LearningRate, int WarmupSteps);
+
+/// <summary>Hyper-parameters of one stage (stored in its state file; a resume must use the same ones, or add a <see cref="Restart"/> after its step).</summary>
+public sealed record StageSettings(string Stage, string Variant, int BatchSize, long TotalSteps, double LearningRate, int WarmupSteps, long Seed,
+    StageRestart? Restart = null)
 {
-    /// <summary>Linear warm-up, then cosine decay to 10% at <see cref="TotalSteps"/>.</summary>
-    public double LearningRateAt(long step)
+    /// <summary>Linear warm-up, then cosine decay to 10% at <see cref="TotalSteps"/>; from a restart on, the restart's own warm-up and cosine.</summary>
+    public double LearningRateAt(long step) => Restart is { } r && step >= r.AtStep
+        ? WarmupCosine(step - r.AtStep, r.LearningRate, r.WarmupSteps, r.TotalSteps - r.AtStep)
+        : WarmupCosine(step, LearningRate, WarmupSteps, TotalSteps);
+
+    private static double WarmupCosine(long step, double peak, int warmup, long total)
     {
-        if (step < WarmupSteps) return LearningRate * (step + 1) / WarmupSteps;
-        double progress = Math.Min(1.0, (double)(step - WarmupSteps) / Math.Max(1, TotalSteps - WarmupSteps));
-        return LearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+        if (step < warmup) return peak * (step + 1) / warmup;
+        double progress = Math.Min(1.0, (double)(step - warmup) / Math.Max(1, total - warmup));
+        return peak * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
+
+    /// <summary>Whether a run saved with <paramref name="saved"/> at <paramref name="savedStep"/> can go on under these settings: the same, or these add a restart at or after that step.</summary>
+    public bool CanResume(StageSettings saved, long savedStep) =>
+        saved == this || (saved.Restart is null && Restart is { } r && savedStep <= r.AtStep && saved == this with { Restart = null });
 }
 
 /// <summary>The resumable state of a stage: step, settings, RNG, and SHA-256 of the weights and optimizer files it belongs to.</summary>
@@ -60,6 +75,10 @@ public abstract class StageTrainer : IDisposable
     public double Seconds { get; set; }
     protected abstract TorchSharp.Modules.AdamW Optimizer { get; }
 
+    /// <summary>Replaces the optimizer with a fresh one (zero moments) at a <see cref="StageRestart"/>.</summary>
+    protected virtual void ResetOptimizer() =>
+        throw new NotSupportedException($"{Settings.Stage}: this stage has no warm restart");
+
     /// <summary>The exported weights file this stage owns (inside the diffusers/transformers folder).</summary>
     public abstract string WeightsPath { get; }
 
@@ -79,6 +98,7 @@ public abstract class StageTrainer : IDisposable
 
     public double Run()
     {
+        if (Settings.Restart is { } restart && Step == restart.AtStep) ResetOptimizer();
         double lr = Settings.LearningRateAt(Step);
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
         double loss = TrainStep(Step);
@@ -108,15 +128,17 @@ public abstract class StageTrainer : IDisposable
     {
         if (!File.Exists(StatePath)) return false;
         var state = ReadState(StatePath);
-        if (state.Settings != Settings)
-            throw new InvalidOperationException($"{StatePath}: saved settings {state.Settings} differ from {Settings}; use the same options or another --out");
+        if (!Settings.CanResume(state.Settings, state.Step))
+            throw new InvalidOperationException($"{StatePath}: saved settings {state.Settings} at step {state.Step} differ from {Settings}; use the same options or another --out");
         string optimizerPath = Path.Combine(Root, "state", state.OptimizerFile);
         if (!File.Exists(WeightsPath) || Sha256(WeightsPath) != state.WeightsSha256)
             throw new InvalidDataException($"{WeightsPath}: does not match {StatePath} (checkpoint cut off while writing; restore the folder from git)");
-        if (!File.Exists(optimizerPath) || Sha256(optimizerPath) != state.OptimizerSha256)
+        // at a restart the moments are reset anyway, so a finished stage whose optimizer file was deleted can be extended
+        bool needsOptimizer = Settings.Restart?.AtStep != state.Step;
+        if (needsOptimizer && (!File.Exists(optimizerPath) || Sha256(optimizerPath) != state.OptimizerSha256))
             throw new InvalidDataException($"{optimizerPath}: missing or does not match {StatePath}");
         LoadWeights();
-        Optimizer.load_state_dict(optimizerPath);
+        if (needsOptimizer) Optimizer.load_state_dict(optimizerPath);
         using (var rng = torch.tensor(Convert.FromBase64String(state.RngState), dtype: ScalarType.Byte)) Generator.set_state(rng);
         Step = state.Step;
         Seconds = state.Seconds;

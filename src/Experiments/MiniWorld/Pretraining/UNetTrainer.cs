@@ -17,7 +17,7 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 public sealed class UNetTrainer : StageTrainer
 {
     public const double CaptionDropout = 0.1;
-    private readonly TorchSharp.Modules.AdamW _optimizer;
+    private TorchSharp.Modules.AdamW _optimizer;
     private readonly AutoencoderKL _vae;
     private readonly CLIPTextModel _text;
     private readonly ClipTokenizer _tokenizer;
@@ -42,14 +42,24 @@ public sealed class UNetTrainer : StageTrainer
 
     public UNet2DConditionModel Model { get; }
     protected override TorchSharp.Modules.AdamW Optimizer => _optimizer;
+
+    protected override void ResetOptimizer()
+    {
+        _optimizer.Dispose();
+        _optimizer = AdamW(Model.parameters(), Settings.LearningRate);
+    }
     public string Folder => Path.Combine(Root, "unet");
     public override string WeightsPath => Path.Combine(Folder, "diffusion_pytorch_model.safetensors");
 
-    /// <summary>The 5,000-step schedule stopped at 4,500 (lr at 12% of peak) to fit the session's compute; see docs/miniworld-pretraining.md.</summary>
-    public const long DefaultStopStep = 4500;
+    /// <summary>
+    /// The first schedule (5,000-step cosine from 1e-3) stopped at 4,500, then a warm restart (fresh moments, 100-step
+    /// warm-up to 5e-4, cosine to 10% at <see cref="DefaultStopStep"/>); see docs/miniworld-pretraining.md.
+    /// </summary>
+    public const long DefaultStopStep = 10500;
+    public static readonly StageRestart DefaultRestart = new(4500, DefaultStopStep, 5e-4, 100);
 
     public static StageSettings DefaultSettings(string variant = MiniWorldModels.DefaultUNet, long totalSteps = 5000) =>
-        new("unet", variant, 32, totalSteps, 1e-3, 200, 3);
+        new("unet", variant, 32, totalSteps, 1e-3, 200, 3, DefaultRestart);
 
     /// <summary>Noisy latents, timesteps, conditioning and ε of a batch (the generator draws posterior, t, ε in that order).</summary>
     private (Tensor Noisy, Tensor Timesteps, Tensor Context, Tensor Noise) Prepare(IReadOnlyList<WorldExample> examples, IReadOnlyList<string> captions, torch.Generator gen)

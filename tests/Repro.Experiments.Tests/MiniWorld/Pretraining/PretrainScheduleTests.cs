@@ -29,4 +29,54 @@ public sealed class PretrainScheduleTests : PretrainingTestBase
         Assert.Equal(Set("vae"), PretrainSchedule.Complete(Dir));                                // clip: 1 of 2 steps
         Assert.Equal(["clip"], PretrainSchedule.Ready(PretrainSchedule.Complete(Dir), Set(), 2));
     }
+
+    [Fact]
+    public void A_stage_the_recipe_extends_past_its_saved_stop_step_is_not_complete()
+    {
+        var (recipe, stopStep) = PretrainCommands.Recipe("unet");
+        Assert.NotNull(recipe.Restart);
+        void Save(StageSettings settings, long step)
+        {
+            Directory.CreateDirectory(Path.Combine(Dir, "state"));
+            File.WriteAllText(Path.Combine(Dir, "state", "unet.json"),
+                System.Text.Json.JsonSerializer.Serialize(new StageState(settings, step, "", "", "", "", 0, step)));
+        }
+        Save(recipe with { Restart = null }, recipe.Restart!.AtStep);      // the first schedule, finished before the restart was added
+        Assert.DoesNotContain("unet", PretrainSchedule.Complete(Dir));
+        Save(recipe, stopStep);
+        Assert.Contains("unet", PretrainSchedule.Complete(Dir));
+    }
+
+    [Fact]
+    public void A_stage_left_alone_is_given_the_idle_threads_and_takes_them()
+    {
+        Assert.Equal(new Dictionary<string, int> { ["unet"] = 2 }, PretrainSchedule.Widened(["unet"], 2, 1));
+        Assert.Equal(new Dictionary<string, int> { ["unet"] = 4 }, PretrainSchedule.Widened(["unet"], 2, 2));
+        Assert.Empty(PretrainSchedule.Widened(["unet", "evaluator"], 2, 1));   // every slot busy
+        Assert.Empty(PretrainSchedule.Widened([], 2, 1));
+
+        int before = TorchSharp.torch.get_num_threads();
+        var log = new List<string>();
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(Dir, "state"));
+            string request = PretrainRunner.ThreadsRequestPath(Dir, "unet");
+            File.WriteAllText(request, "lots\n");
+            PretrainRunner.TakeThreadsRequest(Dir, "unet", log.Add);
+            Assert.False(File.Exists(request));
+            Assert.Equal(before, TorchSharp.torch.get_num_threads());
+            Assert.Contains(log, l => l.Contains("not a thread count", StringComparison.Ordinal));
+            int wanted = before == 1 ? 2 : 1;
+            File.WriteAllText(request, wanted + "\n");
+            PretrainRunner.TakeThreadsRequest(Dir, "unet", log.Add);
+            Assert.Equal(wanted, TorchSharp.torch.get_num_threads());
+            Assert.False(File.Exists(request));
+            PretrainRunner.TakeThreadsRequest(Dir, "unet", log.Add);           // no request: nothing changes
+            Assert.Equal(wanted, TorchSharp.torch.get_num_threads());
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(before);
+        }
+    }
 }
