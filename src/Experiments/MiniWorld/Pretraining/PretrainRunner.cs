@@ -22,7 +22,7 @@ public static class PretrainRunner
     public static bool Run(StageTrainer trainer, PretrainOptions options, Action<string> log)
     {
         string stage = trainer.Settings.Stage;
-        if (File.Exists(trainer.StatePath) && StageTrainer.ReadState(trainer.StatePath) is { } saved && trainer.Settings.CanResume(saved.Settings, saved.Step) && saved.Step >= trainer.StopStep)
+        if (File.Exists(trainer.StatePath) && StageTrainer.ReadState(trainer.StatePath) is { } saved && saved.CompleteUnder(trainer.Settings, trainer.StopStep))
         {
             log($"[{stage}] already complete at step {saved.Step}");   // its optimizer state is no longer needed (nor committed)
             return true;

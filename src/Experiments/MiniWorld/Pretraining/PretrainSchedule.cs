@@ -32,16 +32,17 @@ public static class PretrainSchedule
         running.Count == 0 || running.Count >= parallel ? [] : running.ToDictionary(s => s, _ => parallel * threads / running.Count);
 
     /// <summary>
-    /// The stages whose saved state says they reached their stop step, unless the recipe has since extended that run
-    /// (<see cref="StageRestart"/>) past it.
+    /// The stages with nothing left to do: judged by the recipe (<see cref="PretrainCommands.Recipe"/>) where the recipe
+    /// can go on from the saved run (so a run the recipe has since extended with a <see cref="StageRestart"/> is not
+    /// complete), else by the saved run's own stop step (a run with other settings, which a child could not resume).
     /// </summary>
     public static HashSet<string> Complete(string root) =>
-        Priority.Where(s => File.Exists(StatePath(root, s)) && StageTrainer.ReadState(StatePath(root, s)) is { Complete: true } state && !Extended(s, state)).ToHashSet();
+        Priority.Where(s => File.Exists(StatePath(root, s)) && IsComplete(s, StageTrainer.ReadState(StatePath(root, s)))).ToHashSet();
 
-    private static bool Extended(string stage, StageState saved)
+    private static bool IsComplete(string stage, StageState saved)
     {
         var (recipe, stopStep) = PretrainCommands.Recipe(stage);
-        return saved.Settings != recipe && recipe.CanResume(saved.Settings, saved.Step) && saved.Step < stopStep;
+        return recipe.CanResume(saved.Settings, saved.Step) ? saved.CompleteUnder(recipe, stopStep) : saved.Complete;
     }
 
     private static string StatePath(string root, string stage) => Path.Combine(root, "state", stage + ".json");

@@ -39,6 +39,9 @@ public sealed record StageState(StageSettings Settings, long Step, string RngSta
 {
     /// <summary>Whether the stage reached its stop step (<see cref="StageTrainer.StopStep"/> when it was saved; older states: the schedule's end).</summary>
     public bool Complete => Step >= (StopStep ?? Settings.TotalSteps);
+
+    /// <summary>Whether a run with <paramref name="settings"/> stopping at <paramref name="stopStep"/> would find nothing left to do here.</summary>
+    public bool CompleteUnder(StageSettings settings, long stopStep) => settings.CanResume(Settings, Step) && Step >= stopStep;
 }
 
 /// <summary>
