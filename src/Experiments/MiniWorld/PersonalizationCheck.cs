@@ -63,8 +63,24 @@ public static class PersonalizationCheck
         public bool MeetsTarget => Best is not null && Passed.Count >= Target;
     }
 
+    /// <summary>
+    /// The score's ceiling on one concept (or all): the world's render of the concept as each prompt asks minus the render
+    /// of a generic same-category object in the same scene (<see cref="ReferenceRenders"/>), paired by prompt.
+    /// </summary>
+    public sealed record CeilingRow(string Metric, string Concept, double Delta, double Low, double High);
+
+    /// <summary>
+    /// Per metric, the concepts where a perfect generator's identity gain would be measurable with this protocol:
+    /// render of the concept − base model, and render of the concept − render of a generic object, CI low &gt; 0.
+    /// </summary>
+    public sealed record CeilingSummary(string Metric, IReadOnlyList<string> AboveBase, IReadOnlyList<string> AboveGeneric, int Concepts);
+
     public sealed record Analysis(IReadOnlyList<Row> Rows, IReadOnlyList<PairRow> Pairs, IReadOnlyList<MetricSummary> Summaries, IReadOnlyList<string> Methods,
-                                  IReadOnlyList<string> Concepts);
+                                  IReadOnlyList<string> Concepts)
+    {
+        public IReadOnlyList<CeilingRow> Ceiling { get; init; } = [];
+        public IReadOnlyList<CeilingSummary> Ceilings { get; init; } = [];
+    }
 
     /// <summary>The issue's target, 6 of 8 concepts, scaled to other concept counts: ⌈0.75 n⌉.</summary>
     public static int Target(int concepts) => (int)Math.Ceiling(0.75 * concepts);
@@ -159,7 +175,10 @@ public static class PersonalizationCheck
     /// </summary>
     public static Analysis Analyze(IReadOnlyList<ImageIdentity> scores, int resamples, int seed = 0)
     {
-        var methods = scores.Select(s => s.Method).Where(m => m != BaseMethod).Distinct().ToList();
+        var methods = scores.Select(s => s.Method).Where(m => m != BaseMethod && !ReferenceRenders.Arms.Contains(m)).Distinct().ToList();
+        bool rendered = ReferenceRenders.Arms.All(arm => scores.Any(s => s.Method == arm));
+        var ceiling = new List<CeilingRow>();
+        var ceilings = new List<CeilingSummary>();
         var concepts = scores.Select(s => s.Concept).Distinct().Order(StringComparer.Ordinal).ToList();
         var rows = new List<Row>();
         var pairs = new List<PairRow>();
@@ -189,7 +208,12 @@ public static class PersonalizationCheck
                 double Mean(string m) => concept == AllConcepts ? OverallMean(m) : ConceptMean(m, concept);
                 var own = Delta(BaseMethod, null, over);
                 rows.Add(new Row(metric, concept, BaseMethod, Mean(BaseMethod), null, own.Low, own.High, Count(BaseMethod, over)));
-                foreach (string method in present)
+                if (rendered)
+                {
+                    var d = Delta(ReferenceRenders.ConceptArm, ReferenceRenders.GenericArm, over);
+                    ceiling.Add(new CeilingRow(metric, concept, d.Mean, d.Low, d.High));
+                }
+                foreach (string method in rendered ? present.Concat(ReferenceRenders.Arms) : present)
                 {
                     var d = Delta(method, BaseMethod, over);
                     rows.Add(new Row(metric, concept, method, Mean(method), d.Count == 0 ? double.NaN : d.Mean, d.Low, d.High, Count(method, over)));
@@ -198,6 +222,10 @@ public static class PersonalizationCheck
             string? best = present.Where(m => !double.IsNaN(OverallMean(m))).OrderByDescending(OverallMean).FirstOrDefault();
             var passed = best is null ? [] : concepts.Where(c => rows.Single(r => r.Metric == metric && r.Concept == c && r.Method == best).Low > 0).ToList();
             summaries.Add(new MetricSummary(metric, best, passed, concepts.Count, Target(concepts.Count)));
+            if (rendered)
+                ceilings.Add(new CeilingSummary(metric,
+                    concepts.Where(c => rows.Single(r => r.Metric == metric && r.Concept == c && r.Method == ReferenceRenders.ConceptArm).Low > 0).ToList(),
+                    concepts.Where(c => ceiling.Single(r => r.Metric == metric && r.Concept == c).Low > 0).ToList(), concepts.Count));
             for (int i = 0; i < present.Count; i++)
             for (int j = i + 1; j < present.Count; j++)
             {
@@ -205,7 +233,7 @@ public static class PersonalizationCheck
                 pairs.Add(new PairRow(metric, present[i], present[j], d.Mean, d.Low, d.High));
             }
         }
-        return new Analysis(rows, pairs, summaries, methods, concepts);
+        return new Analysis(rows, pairs, summaries, methods, concepts) { Ceiling = ceiling, Ceilings = ceilings };
     }
 
     // ----- the run --------------------------------------------------------------------------------------------------
@@ -254,15 +282,24 @@ public static class PersonalizationCheck
                 generated.AddRange(BaseImages(cell, prompts, env, modelId, $"{prefix}: base model, seed {cell.Spec.Seed}", log)
                     .Select(b => new GeneratedImage(BaseMethod, concept, b.Prompt, b.Path, null)));
 
+            var spec = ConceptCatalog.All.FirstOrDefault(c => c.Id == concept);
+            if (spec is not null)
+            {
+                var basePrompts = prompts.Select(t => BasePrompt(t.Template, first.Spec.Category)).ToList();
+                generated.AddRange(ReferenceRenders.Write(spec, basePrompts, first.Spec.Protocol.ImagesPerPrompt, Path.Combine(env.CacheDir, "reference-renders", concept))
+                    .Select(r => new GeneratedImage(r.Arm, concept, r.Prompt, r.Path, null)));
+            }
+
             string realDir = Path.Combine(env.DataDir, concept);
             var real = EvaluationLayout.ImagesIn(realDir).Select(f => new EvalImage(f, null)).ToList();
             if (real.Count == 0) throw new FileNotFoundException($"{realDir}: no training images");
-            log($"{prefix}: scoring {generated.Count} image(s) ({generated.Count(g => g.Method == BaseMethod)} of the base model)");
+            log($"{prefix}: scoring {generated.Count} image(s) ({generated.Count(g => g.Method == BaseMethod)} of the base model, " +
+                $"{generated.Count(g => ReferenceRenders.Arms.Contains(g.Method))} world renders)");
             var layout = new EvaluationLayout(generated, new Dictionary<string, IReadOnlyList<EvalImage>> { [concept] = real });
             var scored = evaluator.Score(layout, prompts, new ConceptCategories(new Dictionary<string, string> { [concept] = first.Spec.Category }));
 
             var contrastive = Enumerable.Repeat(double.NaN, generated.Count).ToArray();
-            if (ConceptCatalog.All.FirstOrDefault(c => c.Id == concept) is { } spec)
+            if (spec is not null)
             {
                 var (ownFiles, genericFiles) = WriteReferences(spec, Path.Combine(o.OutDir, "references", concept), o.GenericPerScene);
                 var own = store.Embed(ownFiles.Select(f => new EvalImage(f, null)).ToList());
@@ -283,6 +320,9 @@ public static class PersonalizationCheck
         string? caution = reasons.Count == 0 ? null
             : $"Caution: {string.Join(", ", reasons)}: with this little data the bootstrap intervals are too narrow to trust.";
         Write(o.OutDir, analysis, $"{paper.Id} {table.Id}", scale.Name, env.ModelDir, clipDir, o, caution);
+        foreach (var c in analysis.Ceilings)
+            log($"[personalization] {c.Metric} ceiling (world renders): the concept's render − base CI low > 0 on {c.AboveBase.Count} of {c.Concepts} concept(s), " +
+                $"− a generic render's on {c.AboveGeneric.Count} of {c.Concepts}");
         foreach (var s in analysis.Summaries)
             log($"[personalization] {s.Metric}: best method {s.Best ?? "-"}; best − base CI low > 0 on {s.Passed.Count} of {s.Concepts} concept(s) " +
                 $"(target {s.Target}): {(s.MeetsTarget ? "met" : "not met")}; method pairs that differ: " +
@@ -349,6 +389,11 @@ public static class PersonalizationCheck
             new[] { new[] { "metric", "method_a", "method_b", "delta", "ci_low", "ci_high", "excludes_zero" } }
                 .Concat(a.Pairs.Select(p => new[] { p.Metric, p.A, p.B, F(p.Delta), F(p.Low), F(p.High), p.ExcludesZero ? "true" : "false" })));
 
+        if (a.Ceiling.Count > 0)
+            CsvFiles.Write(Path.Combine(outDir, "personalization_ceiling.csv"),
+                new[] { new[] { "metric", "concept", "render_concept_minus_render_generic", "ci_low", "ci_high" } }
+                    .Concat(a.Ceiling.Select(c => new[] { c.Metric, c.Concept, F(c.Delta), F(c.Low), F(c.High) })));
+
         var md = new StringBuilder();
         md.AppendLine($"# Personalization vs the base model: {table} (scale {scale})").AppendLine();
         md.AppendLine($"Model `{DisplayPath.Of(model)}`; identity evaluator CLIP `{DisplayPath.Of(clip)}`. The base model samples each cell's prompts with the personal token removed " +
@@ -358,13 +403,25 @@ public static class PersonalizationCheck
                       "same-category object(s) rendered in each of those scenes; > 0 = closer to the concept than to a generic object in the same context.");
         md.AppendLine("- Δ = method − base, paired by prompt; 95 % percentile bootstrap (prompts, then images within each prompt per arm; " +
                       "over all concepts also concepts first). ✓ = CI low > 0. Prompts left out of identity by the protocol are left out of both scores.");
-        md.AppendLine("- **Best method**: per metric, the highest overall mean across concepts (mean of the concept means).").AppendLine();
+        md.AppendLine("- **Best method**: per metric, the highest overall mean across concepts (mean of the concept means).");
+        if (a.Ceilings.Count > 0)
+            md.AppendLine($"- **{ReferenceRenders.ConceptArm}** / **{ReferenceRenders.GenericArm}** (not methods, never \"best\"): what a perfect generator would draw " +
+                          "for the same prompts and image counts, rendered by the world: the concept exactly as the prompt asks, and a generic object of its " +
+                          "category in the same scene (a perfect base model). They show how large an identity gain this protocol can measure.");
+        md.AppendLine();
         if (caution is not null) md.AppendLine($"> {caution}").AppendLine();
         foreach (var s in a.Summaries)
         {
             var rows = a.Rows.Where(r => r.Metric == s.Metric).ToList();
             var methods = rows.Select(r => r.Method).Where(m => m != BaseMethod).Distinct().ToList();
             md.AppendLine($"## {s.Metric}").AppendLine();
+            if (a.Ceilings.FirstOrDefault(c => c.Metric == s.Metric) is { } top)
+            {
+                var all = a.Ceiling.Single(c => c.Metric == s.Metric && c.Concept == AllConcepts);
+                md.AppendLine($"Ceiling (world renders): {ReferenceRenders.ConceptArm} − {BaseMethod} has CI low > 0 on **{top.AboveBase.Count} of {top.Concepts}** concepts; " +
+                              $"{ReferenceRenders.ConceptArm} − {ReferenceRenders.GenericArm} on **{top.AboveGeneric.Count} of {top.Concepts}** " +
+                              $"(all concepts: {P(all.Delta)} [{P(all.Low)}, {P(all.High)}]; per concept in personalization_ceiling.csv).").AppendLine();
+            }
             md.AppendLine($"Best method: **{s.Best ?? "none"}**. Concepts where best − base has CI low > 0: **{s.Passed.Count} of {s.Concepts}** " +
                           $"(target: {s.Target} of {s.Concepts}{(s.Concepts == 8 ? "" : ", the issue's 6 of 8 scaled")}) — **{(s.MeetsTarget ? "met" : "not met")}**" +
                           (s.Passed.Count > 0 ? $" ({string.Join(", ", s.Passed)})." : ".")).AppendLine();

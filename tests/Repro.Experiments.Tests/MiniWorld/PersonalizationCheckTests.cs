@@ -62,6 +62,66 @@ public sealed class PersonalizationCheckTests
     }
 
     [Fact]
+    public void Reference_renders_draw_what_each_prompt_states_and_are_deterministic()
+    {
+        var concept = ConceptCatalog.Get("cat_calico_01");
+        var (watercolor, none) = ReferenceRenders.SceneFor(concept, "a watercolor painting of a cat in the snow", 0, 0);
+        Assert.Equal((Background.Snow, Style.Watercolor, Accessory.None, (Category?)null, (WorldColor?)null),
+                     (watercolor.Background, watercolor.Style, watercolor.Accessory, watercolor.Companion, none));
+        var (red, color) = ReferenceRenders.SceneFor(concept, "a red cat wearing a bow tie", 1, 0);
+        Assert.Equal((Accessory.BowTie, Style.Photo, WorldColor.Red), (red.Accessory, red.Style, color));
+        var (companion, _) = ReferenceRenders.SceneFor(concept, "a photo of a cat next to a cup on a table", 2, 0);
+        Assert.Equal((Category.Cup, Background.Table), (companion.Companion, companion.Background));
+        // Unstated attributes are drawn per image: two images of one prompt are placed differently.
+        var (first, _) = ReferenceRenders.SceneFor(concept, "a purple cat", 3, 0);
+        var (second, _) = ReferenceRenders.SceneFor(concept, "a purple cat", 3, 1);
+        Assert.NotEqual((first.X, first.Y, first.Scale, first.DetailSeed), (second.X, second.Y, second.Scale, second.DetailSeed));
+
+        string a = Directory.CreateTempSubdirectory("repro-renders-").FullName, b = Directory.CreateTempSubdirectory("repro-renders-").FullName;
+        try
+        {
+            string[] prompts = ["a photo of a cat in the city", "a red cat wearing a bow tie"];
+            var filesA = ReferenceRenders.Write(concept, prompts, 2, a);
+            var filesB = ReferenceRenders.Write(concept, prompts, 2, b);
+            Assert.Equal(8, filesA.Count);
+            Assert.Equal(4, filesA.Count(f => f.Arm == ReferenceRenders.ConceptArm));
+            Assert.Equal([0, 0, 0, 0, 1, 1, 1, 1], filesA.Select(f => f.Prompt));
+            foreach (var (x, y) in filesA.Zip(filesB)) Assert.Equal(File.ReadAllBytes(x.Path), File.ReadAllBytes(y.Path));
+            // The concept render is the concept in the prompt's scene; the generic one a different object in the same scene.
+            var (scene, recolor) = ReferenceRenders.SceneFor(concept, prompts[1], 1, 0);
+            Assert.Equal(PersonalConcepts.Render(concept, scene, recolor).EncodePng(), File.ReadAllBytes(filesA[4].Path));
+            Assert.NotEqual(File.ReadAllBytes(filesA[4].Path), File.ReadAllBytes(filesA[5].Path));
+        }
+        finally
+        {
+            Directory.Delete(a, true);
+            Directory.Delete(b, true);
+        }
+    }
+
+    [Fact]
+    public void Every_evaluation_prompt_of_the_world_becomes_a_scene_with_its_stated_background_and_style()
+    {
+        string dir = Path.Combine(FixturePaths.RepoRoot, "paper-configs", "prompts", "miniworld");
+        foreach (string file in new[] { "adb_eval_24.txt", "core_eval_animate.txt", "core_eval_inanimate.txt" })
+        {
+            var prompts = PromptSet.Load(Path.Combine(dir, file));
+            foreach (var concept in PersonalConcepts.All)
+            for (int p = 0; p < prompts.Count; p++)
+            {
+                string text = BasePrompt(prompts[p].Template, concept.SuperCategory);
+                var parsed = CaptionGrammar.Parse(text);
+                var (scene, color) = ReferenceRenders.SceneFor(concept, text, p, 0);
+                Assert.Equal(concept.Category, scene.Category);
+                Assert.Equal(parsed.Style, scene.Style);
+                if (parsed.Background is { } stated) Assert.Equal(stated, scene.Background);
+                Assert.Equal(parsed.Color, color);
+                Assert.Equal(parsed.Accessory, scene.Accessory);
+            }
+        }
+    }
+
+    [Fact]
     public void Base_prompts_mention_only_the_category_word()
     {
         string dir = Path.Combine(FixturePaths.RepoRoot, "paper-configs", "prompts", "miniworld");
@@ -128,6 +188,38 @@ public sealed class PersonalizationCheckTests
     }
 
     [Fact]
+    public void World_renders_give_the_ceiling_and_are_never_the_best_method_or_in_a_pair()
+    {
+        // Render: concept = base + 0.3 on every concept; Render: generic = base + 0.3 on the first 3 concepts only (there
+        // a generic object looks like the concept); "Good" = base + 0.2 everywhere.
+        var scores = Constructed(better: 8);
+        foreach (var s in scores.Where(s => s.Method == BaseMethod).ToList())
+        {
+            int c = int.Parse(s.Concept["concept".Length..]);
+            scores.Add(s with { Method = ReferenceRenders.ConceptArm, ClipI = s.ClipI + 0.3, Contrastive = s.Contrastive + 0.3 });
+            double generic = c < 3 ? 0.3 : 0;
+            scores.Add(s with { Method = ReferenceRenders.GenericArm, ClipI = s.ClipI + generic, Contrastive = s.Contrastive + generic });
+        }
+        var a = Analyze(scores, resamples: 300);
+        Assert.Equal(["Good", "Same"], a.Methods);
+        foreach (string metric in Metrics)
+        {
+            Assert.Equal("Good", a.Summaries.Single(s => s.Metric == metric).Best);
+            Assert.Single(a.Pairs, p => p.Metric == metric);
+            var top = a.Ceilings.Single(c => c.Metric == metric);
+            Assert.Equal(8, top.AboveBase.Count);
+            Assert.Equal(["concept3", "concept4", "concept5", "concept6", "concept7"], top.AboveGeneric);
+            var rendered = a.Rows.Single(r => r.Metric == metric && r.Concept == AllConcepts && r.Method == ReferenceRenders.ConceptArm);
+            Assert.Equal(0.3, rendered.Delta!.Value, 9);
+            var all = a.Ceiling.Single(c => c.Metric == metric && c.Concept == AllConcepts);
+            Assert.Equal(0.3 - 3 * 0.3 / 8, all.Delta, 9);
+            Assert.Equal(0.0, a.Ceiling.Single(c => c.Metric == metric && c.Concept == "concept0").Delta, 9);
+        }
+        // Without both arms there is no ceiling.
+        Assert.Empty(Analyze(scores.Where(s => s.Method != ReferenceRenders.GenericArm).ToList(), resamples: 50).Ceilings);
+    }
+
+    [Fact]
     public void Better_on_only_five_of_eight_concepts_misses_the_target_and_a_small_shift_is_not_significant()
     {
         var five = Analyze(Constructed(better: 5), resamples: 300).Summaries.Single(s => s.Metric == ClipI);
@@ -178,7 +270,7 @@ public sealed class PersonalizationCheckTests
             var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
             var expected = from metric in new[] { "CLIP-I", "contrastive" }
                            from concept in new[] { "cat_calico_01", "(all)" }
-                           from method in new[] { "Base", "TI+DB", "Ours-fast" }
+                           from method in new[] { "Base", "TI+DB", "Ours-fast", ReferenceRenders.ConceptArm, ReferenceRenders.GenericArm }
                            select $"{metric},{concept},{method}";
             Assert.Equal(expected.ToArray(), rows.Select(r => $"{r[0]},{r[1]},{r[2]}").ToArray());
             foreach (var r in rows)
@@ -192,6 +284,12 @@ public sealed class PersonalizationCheckTests
             Assert.Contains("Caution: 2 prompt(s) per concept, one image per prompt", md);
             Assert.Contains("| TI+DB | Ours-fast |", md);
             Assert.Single(analysis.Pairs, p => p.Metric == "CLIP-I");
+            Assert.Contains("Ceiling (world renders): Render: concept − Base has CI low > 0 on **", md);
+            var ceiling = File.ReadAllLines(Path.Combine(outDir, "personalization_ceiling.csv"));
+            Assert.Equal("metric,concept,render_concept_minus_render_generic,ci_low,ci_high", ceiling[0]);
+            Assert.Equal(["CLIP-I,cat_calico_01", "CLIP-I,(all)", "contrastive,cat_calico_01", "contrastive,(all)"],
+                         ceiling.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))));
+            Assert.Equal(4, Directory.GetFiles(Path.Combine(root, "cache", "reference-renders", "cat_calico_01"), "*.png").Length);
 
             // The base images: the cells' prompts with the token removed ("{}" → "cat"), one per prompt, cached by content.
             var baseIndex = Directory.GetFiles(Path.Combine(root, "cache", "base-samples"), "samples.json", SearchOption.AllDirectories).Single();

@@ -61,12 +61,14 @@ public static class PretrainCommands
         var results = new Option<string>("--results") { Description = "Results folder (quality.csv).", DefaultValueFactory = _ => "results/miniworld" };
         var count = new Option<int>("--count") { Description = "Held-out images (and generated prompts) per measure.", DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads.", DefaultValueFactory = _ => 1 };
+        var steps = new Option<int>("--steps") { Description = "Sampling steps of the generated images (DPM-Solver++).", DefaultValueFactory = _ => QualityReport.GenerationSteps };
+        var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale of the generated images.", DefaultValueFactory = _ => QualityReport.GuidanceScale };
         var command = new Command("quality", "Measures VAE PSNR and CLIP per-attribute accuracy on held-out images, and generated images' per-attribute accuracy.")
-            { output, results, count, threads };
+            { output, results, count, threads, steps, guidance };
         command.SetAction(r => Cli.Guard(() =>
         {
             torch.set_num_threads(r.GetValue(threads));
-            QualityReport.Run(r.GetValue(output)!, r.GetValue(results)!, r.GetValue(count), Console.Error.WriteLine);
+            QualityReport.Run(r.GetValue(output)!, r.GetValue(results)!, r.GetValue(count), Console.Error.WriteLine, r.GetValue(steps), r.GetValue(guidance));
         }));
         return command;
     }

@@ -13,7 +13,8 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 /// <c>repro miniworld quality</c>: results/miniworld/quality.csv (measure, attribute, value, n, chance, target), with
 /// whatever models the folder has: VAE PSNR on held-out images; the evaluator CLIP's per-attribute retrieval accuracy
 /// on held-out images (own caption against the captions with every other value of that attribute); and the same
-/// judgement of images the full pipeline generates (DPM-Solver++, 25 steps, CFG 5) from held-out captions.
+/// judgement of images the full pipeline generates (DPM-Solver++, 25 steps, CFG 5 unless told otherwise) from held-out
+/// captions.
 /// </summary>
 public static class QualityReport
 {
@@ -28,8 +29,11 @@ public static class QualityReport
 
     public sealed record Row(string Measure, string Attribute, double Value, int N, double Chance, double Target);
 
-    public static List<Row> Run(string root, string resultsDir, int count, Action<string> log)
+    public static List<Row> Run(string root, string resultsDir, int count, Action<string> log,
+        int steps = GenerationSteps, double guidanceScale = GuidanceScale)
     {
+        if (steps < 1) throw new ArgumentException($"--steps must be at least 1, got {steps}");
+        if (!(guidanceScale >= 1)) throw new ArgumentException($"--guidance must be at least 1, got {guidanceScale}");
         var rows = new List<Row>();
         var heldout = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Heldout, 100_000, count);
         if (File.Exists(Path.Combine(root, "vae", "diffusion_pytorch_model.safetensors")))
@@ -56,7 +60,7 @@ public static class QualityReport
                     var chunk = prompts.Skip(i).Take(16).Select(e => e.Caption).ToList();
                     images.Add(pipeline.Generate(chunk, new GenerationOptions
                     {
-                        Steps = GenerationSteps, GuidanceScale = GuidanceScale, Seed = i, ReseedPerPrompt = false,
+                        Steps = steps, GuidanceScale = guidanceScale, Seed = i, ReseedPerPrompt = false,
                     }));
                     log($"generated {Math.Min(i + 16, prompts.Count)}/{prompts.Count}");
                 }
@@ -64,7 +68,7 @@ public static class QualityReport
                 foreach (var (a, v) in ClipTrainer.AttributeAccuracy(clip, tokenizer, prompts, WorldBatch.ClipPixels, images))
                     rows.Add(new Row("generated_accuracy", a, v, prompts.Count(e => WorldBatch.States(e, a)), Chance[a], targets[a]));
                 foreach (var t in images) t.Dispose();
-                log("Generated-image accuracy: " + string.Join(", ", rows.Where(r => r.Measure == "generated_accuracy").Select(r => $"{r.Attribute} {r.Value:P1}")));
+                log($"Generated-image accuracy ({steps} steps, CFG {guidanceScale.ToString(CultureInfo.InvariantCulture)}): " + string.Join(", ", rows.Where(r => r.Measure == "generated_accuracy").Select(r => $"{r.Attribute} {r.Value:P1}")));
             }
         }
         Write(Path.Combine(resultsDir, "quality.csv"), rows);
