@@ -289,7 +289,7 @@ public sealed class PersonalizationCheckTests
             Assert.Equal("metric,concept,render_concept_minus_render_generic,ci_low,ci_high", ceiling[0]);
             Assert.Equal(["CLIP-I,cat_calico_01", "CLIP-I,(all)", "contrastive,cat_calico_01", "contrastive,(all)"],
                          ceiling.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))));
-            Assert.Equal(4, Directory.GetFiles(Path.Combine(root, "cache", "reference-renders", "cat_calico_01"), "*.png").Length);
+            Assert.Equal(4, Directory.GetFiles(Path.Combine(root, "cache", "reference-renders", "cat_calico_01"), "*.png", SearchOption.AllDirectories).Length);
 
             // The base images: the cells' prompts with the token removed ("{}" → "cat"), one per prompt, cached by content.
             var baseIndex = Directory.GetFiles(Path.Combine(root, "cache", "base-samples"), "samples.json", SearchOption.AllDirectories).Single();

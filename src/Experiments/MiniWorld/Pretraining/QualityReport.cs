@@ -12,7 +12,8 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 /// <summary>
 /// <c>repro miniworld quality</c>: results/miniworld/quality.csv (measure, attribute, value, n, chance, target), with
 /// whatever models the folder has: VAE PSNR on held-out images; the evaluator CLIP's per-attribute retrieval accuracy
-/// on held-out images (own caption against the captions with every other value of that attribute); and the same
+/// on held-out images (own caption against the captions with every other value of that attribute), and on the same
+/// images after a VAE round trip (the autoencoder's ceiling for generated images); and the same
 /// judgement of images the full pipeline generates (DPM-Solver++, 25 steps, CFG 5 unless told otherwise) from held-out
 /// captions.
 /// </summary>
@@ -50,6 +51,17 @@ public static class QualityReport
             foreach (var (a, v) in ClipTrainer.AttributeAccuracy(clip, tokenizer, heldout, WorldBatch.ClipPixels))
                 rows.Add(new Row("clip_heldout_accuracy", a, v, heldout.Count(e => WorldBatch.States(e, a)), Chance[a], 0.85));
             log("CLIP held-out accuracy: " + string.Join(", ", rows.Where(r => r.Measure == "clip_heldout_accuracy").Select(r => $"{r.Attribute} {r.Value:P1}")));
+            if (File.Exists(Path.Combine(root, "vae", "diffusion_pytorch_model.safetensors")))
+            {
+                // The autoencoder's ceiling for the generations: the same judgement of the held-out images after an encode/decode round trip.
+                using var vae = AutoencoderKL.FromPretrained(Path.Combine(root, "vae"));
+                var reconstructed = Reconstruct(vae, heldout);
+                foreach (var (a, v) in ClipTrainer.AttributeAccuracy(clip, tokenizer, heldout, WorldBatch.ClipPixels, reconstructed))
+                    rows.Add(new Row("vae_reconstruction_accuracy", a, v, heldout.Count(e => WorldBatch.States(e, a)), Chance[a], double.NaN));
+                foreach (var t in reconstructed) t.Dispose();
+                log("CLIP accuracy on VAE reconstructions: " +
+                    string.Join(", ", rows.Where(r => r.Measure == "vae_reconstruction_accuracy").Select(r => $"{r.Attribute} {r.Value:P1}")));
+            }
             if (File.Exists(Path.Combine(root, "unet", "diffusion_pytorch_model.safetensors")))
             {
                 var prompts = heldout.Take(Math.Max(1, count / 2)).ToList();
@@ -73,6 +85,21 @@ public static class QualityReport
         }
         Write(Path.Combine(resultsDir, "quality.csv"), rows);
         return rows;
+    }
+
+    /// <summary>Encode (posterior mode) and decode in batches of 16; images stay in [-1, 1] space, unclamped as the pipeline's.</summary>
+    public static List<torch.Tensor> Reconstruct(AutoencoderKL vae, IReadOnlyList<WorldExample> examples)
+    {
+        using var noGrad = torch.no_grad();
+        vae.eval();
+        var images = new List<torch.Tensor>();
+        for (int i = 0; i < examples.Count; i += 16)
+        {
+            using var _ = torch.NewDisposeScope();
+            var x = WorldBatch.Pixels(examples.Skip(i).Take(16).Select(e => e.Image).ToList());
+            images.Add(vae.Decode(vae.Encode(x).Mode()).MoveToOuterDisposeScope());
+        }
+        return images;
     }
 
     public static void Write(string path, IEnumerable<Row> rows)

@@ -1,0 +1,48 @@
+using Repro.Experiments.MiniWorld;
+using Repro.Experiments.MiniWorld.Pretraining;
+using Repro.Model.Vae;
+using Repro.Tests;
+using TorchSharp;
+using Xunit;
+
+namespace Repro.Experiments.Tests.MiniWorld.Pretraining;
+
+/// <summary><c>repro miniworld quality</c> on the committed miniature world, with few images (the numbers are checked coarsely).</summary>
+public sealed class QualityReportTests : PretrainingTestBase
+{
+    private static string World => Path.Combine(FixturePaths.RepoRoot, "models", "miniworld");
+
+    [Fact]
+    public void Reconstructions_keep_the_images_in_the_pixel_space_the_evaluator_reads()
+    {
+        using var vae = AutoencoderKL.FromPretrained(Path.Combine(World, "vae"));
+        var examples = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Heldout, 100_000, 20);
+        var reconstructed = QualityReport.Reconstruct(vae, examples);
+        Assert.Equal([16L, 4L], reconstructed.Select(t => t.shape[0]));
+        using var original = WorldBatch.Pixels(examples.Select(e => e.Image).ToList());
+        using var all = torch.cat(reconstructed, 0);
+        Assert.Equal(original.shape, all.shape);
+        double psnr = QualityMetrics.Psnr(all, original).Average();
+        Assert.True(psnr > 24, $"PSNR {psnr:F1} dB"); // the committed VAE: ~27 dB
+        foreach (var t in reconstructed) t.Dispose();
+    }
+
+    [Fact]
+    public void Writes_every_measure_with_the_stated_sampler_settings_and_plausible_values()
+    {
+        var log = new List<string>();
+        var rows = QualityReport.Run(World, Dir, count: 16, log.Add, steps: 4, guidanceScale: 3);
+        Assert.Equal(["vae_psnr_db", "clip_heldout_accuracy", "vae_reconstruction_accuracy", "generated_accuracy"], rows.Select(r => r.Measure).Distinct());
+        Assert.Contains(log, l => l.StartsWith("Generated-image accuracy (4 steps, CFG 3):", StringComparison.Ordinal));
+        Assert.All(rows.Where(r => r.Measure != "vae_psnr_db"), r => Assert.InRange(r.Value, 0, 1));
+        // Style survives the autoencoder on real images (≈ 1.0 on 256); broken reconstructions would sit near chance (0.2).
+        Assert.True(rows.Single(r => r.Measure == "vae_reconstruction_accuracy" && r.Attribute == "style").Value >= 0.8);
+        Assert.Equal(8, rows.Single(r => r.Measure == "generated_accuracy" && r.Attribute == "shape").N);
+        var csv = File.ReadAllLines(Path.Combine(Dir, "quality.csv"));
+        Assert.Equal("measure,attribute,value,n,chance,target", csv[0]);
+        Assert.Equal(rows.Count, csv.Length - 1);
+        Assert.Contains(csv, l => l.StartsWith("vae_reconstruction_accuracy,shape,", StringComparison.Ordinal) && l.EndsWith(",0.1,", StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => QualityReport.Run(World, Dir, 16, _ => { }, steps: 0));
+        Assert.Throws<ArgumentException>(() => QualityReport.Run(World, Dir, 16, _ => { }, guidanceScale: double.NaN));
+    }
+}
