@@ -286,9 +286,8 @@ public static class PersonalizationCheck
             if (spec is not null)
             {
                 var basePrompts = prompts.Select(t => BasePrompt(t.Template, first.Spec.Category)).ToList();
-                // One folder per prompt set and image count: tables with other prompts never share (or overwrite) these files.
-                string key = CellSpec.Hash(string.Join('\n', basePrompts.Append(first.Spec.Protocol.ImagesPerPrompt.ToString(CultureInfo.InvariantCulture))))[..16];
-                generated.AddRange(ReferenceRenders.Write(spec, basePrompts, first.Spec.Protocol.ImagesPerPrompt, Path.Combine(env.CacheDir, "reference-renders", concept, key))
+                int images = first.Spec.Protocol.ImagesPerPrompt;
+                generated.AddRange(ReferenceRenders.Write(spec, basePrompts, images, ReferenceRenders.FolderFor(env.CacheDir, concept, basePrompts, images))
                     .Select(r => new GeneratedImage(r.Arm, concept, r.Prompt, r.Path, null)));
             }
 

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Repro.Experiments.Harness;
+
 namespace Repro.Experiments.MiniWorld;
 
 /// <summary>
@@ -28,6 +31,14 @@ public static class ReferenceRenders
             parsed.Companion, companionColor, rng.Next());
         return (scene, parsed.Color);
     }
+
+    /// <summary>
+    /// <c>&lt;cache&gt;/reference-renders/&lt;concept&gt;/&lt;key&gt;</c>, the key a hash of the prompts and image count: tables with other
+    /// prompts never share (or overwrite, when run side by side) each other's files.
+    /// </summary>
+    public static string FolderFor(string cacheDir, string concept, IReadOnlyList<string> basePrompts, int imagesPerPrompt) =>
+        Path.Combine(cacheDir, "reference-renders", concept,
+            CellSpec.Hash(string.Join('\n', basePrompts.Append(imagesPerPrompt.ToString(CultureInfo.InvariantCulture))))[..16]);
 
     /// <summary>
     /// Writes <c>prompt_PP_I_concept.png</c> and <c>prompt_PP_I_generic.png</c> for every prompt and image under

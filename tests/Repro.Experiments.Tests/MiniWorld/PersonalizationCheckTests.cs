@@ -77,6 +77,12 @@ public sealed class PersonalizationCheckTests
         var (second, _) = ReferenceRenders.SceneFor(concept, "a purple cat", 3, 1);
         Assert.NotEqual((first.X, first.Y, first.Scale, first.DetailSeed), (second.X, second.Y, second.Scale, second.DetailSeed));
 
+        string folder = ReferenceRenders.FolderFor("cache", "cat_calico_01", ["a cat", "a red cat"], 2);
+        Assert.Equal(folder, ReferenceRenders.FolderFor("cache", "cat_calico_01", ["a cat", "a red cat"], 2));
+        Assert.NotEqual(folder, ReferenceRenders.FolderFor("cache", "cat_calico_01", ["a cat", "a blue cat"], 2));
+        Assert.NotEqual(folder, ReferenceRenders.FolderFor("cache", "cat_calico_01", ["a cat", "a red cat"], 4));
+        Assert.StartsWith(Path.Combine("cache", "reference-renders", "cat_calico_01") + Path.DirectorySeparatorChar, folder);
+
         string a = Directory.CreateTempSubdirectory("repro-renders-").FullName, b = Directory.CreateTempSubdirectory("repro-renders-").FullName;
         try
         {
