@@ -37,9 +37,9 @@ public static class QualityReport
         if (!(guidanceScale >= 1)) throw new ArgumentException($"--guidance must be at least 1, got {guidanceScale}");
         var rows = new List<Row>();
         var heldout = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Heldout, 100_000, count);
-        if (File.Exists(Path.Combine(root, "vae", "diffusion_pytorch_model.safetensors")))
+        using var vae = File.Exists(Path.Combine(root, "vae", "diffusion_pytorch_model.safetensors")) ? AutoencoderKL.FromPretrained(Path.Combine(root, "vae")) : null;
+        if (vae is not null)
         {
-            using var vae = AutoencoderKL.FromPretrained(Path.Combine(root, "vae"));
             double psnr = VaeTrainer.HeldoutPsnr(vae, count, 100_000);
             rows.Add(new Row("vae_psnr_db", "all", psnr, count, double.NaN, 26));
             log($"VAE held-out PSNR: {psnr:F2} dB over {count} images");
@@ -51,10 +51,9 @@ public static class QualityReport
             foreach (var (a, v) in ClipTrainer.AttributeAccuracy(clip, tokenizer, heldout, WorldBatch.ClipPixels))
                 rows.Add(new Row("clip_heldout_accuracy", a, v, heldout.Count(e => WorldBatch.States(e, a)), Chance[a], 0.85));
             log("CLIP held-out accuracy: " + string.Join(", ", rows.Where(r => r.Measure == "clip_heldout_accuracy").Select(r => $"{r.Attribute} {r.Value:P1}")));
-            if (File.Exists(Path.Combine(root, "vae", "diffusion_pytorch_model.safetensors")))
+            if (vae is not null)
             {
                 // The autoencoder's ceiling for the generations: the same judgement of the held-out images after an encode/decode round trip.
-                using var vae = AutoencoderKL.FromPretrained(Path.Combine(root, "vae"));
                 var reconstructed = Reconstruct(vae, heldout);
                 foreach (var (a, v) in ClipTrainer.AttributeAccuracy(clip, tokenizer, heldout, WorldBatch.ClipPixels, reconstructed))
                     rows.Add(new Row("vae_reconstruction_accuracy", a, v, heldout.Count(e => WorldBatch.States(e, a)), Chance[a], double.NaN));
