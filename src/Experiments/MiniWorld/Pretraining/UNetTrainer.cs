@@ -37,16 +37,18 @@ public sealed class UNetTrainer : StageTrainer
         int latentSize = Scene.Size >> (_vae.Config.BlockOutChannels.Length - 1);
         Model = new UNet2DConditionModel(MiniWorldModels.UNet(settings.Variant, _text.Config.HiddenSize, latentSize));
         Model.train();
-        _optimizer = AdamW(Model.parameters(), settings.LearningRate);
+        _optimizer = NewOptimizer();
     }
 
     public UNet2DConditionModel Model { get; }
     protected override TorchSharp.Modules.AdamW Optimizer => _optimizer;
 
+    private TorchSharp.Modules.AdamW NewOptimizer() => AdamW(Model.parameters(), Settings.LearningRate);
+
     protected override void ResetOptimizer()
     {
         _optimizer.Dispose();
-        _optimizer = AdamW(Model.parameters(), Settings.LearningRate);
+        _optimizer = NewOptimizer();
     }
     public string Folder => Path.Combine(Root, "unet");
     public override string WeightsPath => Path.Combine(Folder, "diffusion_pytorch_model.safetensors");

@@ -93,19 +93,44 @@ public sealed class VaeTrainer : StageTrainer
     /// <summary>Mean per-image PSNR (dB) of the posterior mode's reconstructions of held-out images [start, start+count).</summary>
     public static double HeldoutPsnr(AutoencoderKL model, int count = 64, int start = 0)
     {
-        using var _ = torch.NewDisposeScope();
+        var examples = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Heldout, start, count);
+        var reconstructed = Reconstruct(model, examples);
+        try { return MeanPsnr(reconstructed, examples); }
+        finally { foreach (var t in reconstructed) t.Dispose(); }
+    }
+
+    /// <summary>
+    /// The posterior mode of each image decoded, in batches of 16 and in eval mode (the model's mode restored after);
+    /// images stay in [-1, 1] space, unclamped as the pipeline's. The caller owns the tensors.
+    /// </summary>
+    public static List<Tensor> Reconstruct(AutoencoderKL model, IReadOnlyList<WorldExample> examples)
+    {
         using var noGrad = torch.no_grad();
         bool training = model.training;
         model.eval();
-        var psnrs = new List<double>();
-        for (int b = 0; b < count; b += 16)
+        var images = new List<Tensor>();
+        for (int i = 0; i < examples.Count; i += 16)
         {
-            int n = Math.Min(16, count - b);
-            var x = WorldBatch.Pixels(WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Heldout, start + b, n).Select(e => e.Image).ToList());
-            var rec = model.Decode(model.Encode(x).Mode());
-            psnrs.AddRange(QualityMetrics.Psnr(rec, x));
+            using var _ = torch.NewDisposeScope();
+            var x = WorldBatch.Pixels(examples.Skip(i).Take(16).Select(e => e.Image).ToList());
+            images.Add(model.Decode(model.Encode(x).Mode()).MoveToOuterDisposeScope());
         }
         if (training) model.train();
+        return images;
+    }
+
+    /// <summary>Mean per-image PSNR (dB) of <see cref="Reconstruct"/>'s batches against the examples' images.</summary>
+    public static double MeanPsnr(IReadOnlyList<Tensor> reconstructed, IReadOnlyList<WorldExample> examples)
+    {
+        var psnrs = new List<double>();
+        int offset = 0;
+        foreach (var batch in reconstructed)
+        {
+            int n = (int)batch.shape[0];
+            using var x = WorldBatch.Pixels(examples.Skip(offset).Take(n).Select(e => e.Image).ToList());
+            psnrs.AddRange(QualityMetrics.Psnr(batch, x));
+            offset += n;
+        }
         return psnrs.Average();
     }
 

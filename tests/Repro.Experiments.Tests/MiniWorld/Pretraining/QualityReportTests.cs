@@ -17,13 +17,17 @@ public sealed class QualityReportTests : PretrainingTestBase
     {
         using var vae = AutoencoderKL.FromPretrained(Path.Combine(World, "vae"));
         var examples = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Heldout, 100_000, 20);
-        var reconstructed = QualityReport.Reconstruct(vae, examples);
+        vae.train();
+        var reconstructed = VaeTrainer.Reconstruct(vae, examples);
+        Assert.True(vae.training); // the model's mode is restored (HeldoutPsnr runs mid-training)
         Assert.Equal([16L, 4L], reconstructed.Select(t => t.shape[0]));
         using var original = WorldBatch.Pixels(examples.Select(e => e.Image).ToList());
         using var all = torch.cat(reconstructed, 0);
         Assert.Equal(original.shape, all.shape);
         double psnr = QualityMetrics.Psnr(all, original).Average();
         Assert.True(psnr > 24, $"PSNR {psnr:F1} dB"); // the committed VAE: ~27 dB
+        Assert.Equal(psnr, VaeTrainer.MeanPsnr(reconstructed, examples), 9);
+        Assert.Equal(psnr, VaeTrainer.HeldoutPsnr(vae, 20, 100_000), 9);
         foreach (var t in reconstructed) t.Dispose();
     }
 
