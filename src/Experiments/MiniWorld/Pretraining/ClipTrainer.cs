@@ -162,11 +162,7 @@ public sealed class ClipTrainer : StageTrainer
         Safetensors.Save(WeightsPath, state);
         if (Role == ClipRole.Conditioning)
         {
-            Directory.CreateDirectory(TextEncoderFolder);
-            MiniWorldModels.WriteTransformersConfig(Path.Combine(TextEncoderFolder, "config.json"),
-                config.TextConfig with { Architectures = ["CLIPTextModel"], TorchDtype = "float32", TransformersVersion = "4.38.0" });
-            Safetensors.Save(Path.Combine(TextEncoderFolder, "model.safetensors"),
-                state.Where(kv => kv.Key.StartsWith("text_model.", StringComparison.Ordinal)));
+            MiniWorldModels.WriteTextEncoder(TextEncoderFolder, config.TextConfig, state);
         }
         if (_heads.Length > 0)
             Safetensors.Save(HeadsPath, _heads.SelectMany((h, a) => h.state_dict().Select(kv => KeyValuePair.Create($"{WorldBatch.Attributes[a]}.{kv.Key}", kv.Value))));

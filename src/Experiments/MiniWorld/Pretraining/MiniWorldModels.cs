@@ -12,7 +12,7 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 /// <summary>
 /// The miniature world's model sizes (named variants, chosen by measurement: docs/miniworld-pretraining.md) and the
 /// diffusers/transformers folder layout they are written in: <c>vae/</c>, <c>unet/</c>, <c>text_encoder/</c>
-/// (the evaluator CLIP's frozen text tower), <c>tokenizer/</c>, <c>scheduler/</c>, <c>model_index.json</c> and
+/// (the frozen CLIP text tower the UNet is conditioned on), <c>tokenizer/</c>, <c>scheduler/</c>, <c>model_index.json</c> and
 /// <c>clip/</c> (the evaluator CLIPModel with its tokenizer files).
 /// </summary>
 public static class MiniWorldModels
@@ -96,6 +96,15 @@ public static class MiniWorldModels
     {
         var node = JsonSerializer.SerializeToNode(config, config.GetType(), Model.IO.ConfigJson.Options)!.AsObject();
         AtomicFile.WriteAllText(path, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>A transformers CLIPTextModel folder (config.json + model.safetensors) from a CLIP's text config and the <c>text_model.*</c> tensors of its state.</summary>
+    public static void WriteTextEncoder(string folder, CLIPTextConfig config, IEnumerable<KeyValuePair<string, TorchSharp.torch.Tensor>> state)
+    {
+        Directory.CreateDirectory(folder);
+        WriteTransformersConfig(Path.Combine(folder, "config.json"),
+            config with { Architectures = ["CLIPTextModel"], TorchDtype = "float32", TransformersVersion = "4.38.0" });
+        Safetensors.Save(Path.Combine(folder, "model.safetensors"), state.Where(kv => kv.Key.StartsWith("text_model.", StringComparison.Ordinal)));
     }
 
     /// <summary>tokenizer/, scheduler/ and model_index.json of the diffusers folder, and the tokenizer files of clip/.</summary>

@@ -8,16 +8,30 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 
 /// <summary>
 /// A warm restart that extends a schedule: at <see cref="AtStep"/> the optimizer's moments are reset and a second
-/// warm-up + cosine (peak <see cref="LearningRate"/>, 10% at <see cref="TotalSteps"/>) replaces the first schedule.
+/// warm-up + cosine (peak <see cref="LearningRate"/>, 10% at <see cref="TotalSteps"/>) replaces the schedule before it.
+/// <see cref="Conditioning"/> (UNet only) names the CLIP stage whose text tower conditions the UNet from here on;
+/// <see cref="Then"/> is the next restart, if any.
 /// </summary>
-public sealed record StageRestart(long AtStep, long TotalSteps, double LearningRate, int WarmupSteps);
+public sealed record StageRestart(long AtStep, long TotalSteps, double LearningRate, int WarmupSteps, string? Conditioning = null, StageRestart? Then = null)
+{
+    /// <summary>This restart and the ones after it, in order.</summary>
+    public IEnumerable<StageRestart> Chain()
+    {
+        for (var r = this; r is not null; r = r.Then) yield return r;
+    }
+}
 
 /// <summary>Hyper-parameters of one stage (stored in its state file; a resume must use the same ones, or add a <see cref="Restart"/> after its step).</summary>
 public sealed record StageSettings(string Stage, string Variant, int BatchSize, long TotalSteps, double LearningRate, int WarmupSteps, long Seed,
     StageRestart? Restart = null)
 {
+    public IReadOnlyList<StageRestart> Restarts() => Restart?.Chain().ToList() ?? [];
+
+    /// <summary>The restart in force at <paramref name="step"/> (the last one at or before it), or null under the first schedule.</summary>
+    public StageRestart? RestartAt(long step) => Restarts().LastOrDefault(r => step >= r.AtStep);
+
     /// <summary>Linear warm-up, then cosine decay to 10% at <see cref="TotalSteps"/>; from a restart on, the restart's own warm-up and cosine.</summary>
-    public double LearningRateAt(long step) => Restart is { } r && step >= r.AtStep
+    public double LearningRateAt(long step) => RestartAt(step) is { } r
         ? WarmupCosine(step - r.AtStep, r.LearningRate, r.WarmupSteps, r.TotalSteps - r.AtStep)
         : WarmupCosine(step, LearningRate, WarmupSteps, TotalSteps);
 
@@ -28,9 +42,22 @@ public sealed record StageSettings(string Stage, string Variant, int BatchSize, 
         return peak * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
 
-    /// <summary>Whether a run saved with <paramref name="saved"/> at <paramref name="savedStep"/> can go on under these settings: the same, or these add a restart at or after that step.</summary>
-    public bool CanResume(StageSettings saved, long savedStep) =>
-        saved == this || (saved.Restart is null && Restart is { } r && savedStep <= r.AtStep && saved == this with { Restart = null });
+    /// <summary>These settings with only the first <paramref name="count"/> restarts.</summary>
+    public StageSettings WithRestarts(int count) =>
+        this with { Restart = Restarts().Take(count).Reverse().Aggregate((StageRestart?)null, (then, r) => r with { Then = then }) };
+
+    /// <summary>
+    /// Whether a run saved with <paramref name="saved"/> at <paramref name="savedStep"/> can go on under these settings:
+    /// the same, or these add restarts at or after that step to the saved ones.
+    /// </summary>
+    public bool CanResume(StageSettings saved, long savedStep)
+    {
+        if (saved == this) return true;
+        var restarts = Restarts();
+        for (int kept = 0; kept < restarts.Count; kept++)
+            if (savedStep <= restarts[kept].AtStep && saved == WithRestarts(kept)) return true;
+        return false;
+    }
 }
 
 /// <summary>The resumable state of a stage: step, settings, RNG, and SHA-256 of the weights and optimizer files it belongs to.</summary>
@@ -78,9 +105,12 @@ public abstract class StageTrainer : IDisposable
     public double Seconds { get; set; }
     protected abstract TorchSharp.Modules.AdamW Optimizer { get; }
 
-    /// <summary>Replaces the optimizer with a fresh one (zero moments) at a <see cref="StageRestart"/>.</summary>
-    protected virtual void ResetOptimizer() =>
+    /// <summary>At a <see cref="StageRestart"/>: replaces the optimizer with a fresh one (zero moments).</summary>
+    protected virtual void OnRestart(StageRestart restart) =>
         throw new NotSupportedException($"{Settings.Stage}: this stage has no warm restart");
+
+    /// <summary>After <see cref="TryResume"/> has restored <see cref="Step"/>: what a stage derives from its step beyond the saved files.</summary>
+    protected virtual void OnResumed() { }
 
     /// <summary>The exported weights file this stage owns (inside the diffusers/transformers folder).</summary>
     public abstract string WeightsPath { get; }
@@ -101,7 +131,7 @@ public abstract class StageTrainer : IDisposable
 
     public double Run()
     {
-        if (Settings.Restart is { } restart && Step == restart.AtStep) ResetOptimizer();
+        if (Settings.Restarts().FirstOrDefault(r => r.AtStep == Step) is { } restart) OnRestart(restart);
         double lr = Settings.LearningRateAt(Step);
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
         double loss = TrainStep(Step);
@@ -137,7 +167,7 @@ public abstract class StageTrainer : IDisposable
         if (!File.Exists(WeightsPath) || Sha256(WeightsPath) != state.WeightsSha256)
             throw new InvalidDataException($"{WeightsPath}: does not match {StatePath} (checkpoint cut off while writing; restore the folder from git)");
         // at a restart the moments are reset anyway, so a finished stage whose optimizer file was deleted can be extended
-        bool needsOptimizer = Settings.Restart?.AtStep != state.Step;
+        bool needsOptimizer = Settings.Restarts().All(r => r.AtStep != state.Step);
         if (needsOptimizer && (!File.Exists(optimizerPath) || Sha256(optimizerPath) != state.OptimizerSha256))
             throw new InvalidDataException($"{optimizerPath}: missing or does not match {StatePath}");
         LoadWeights();
@@ -145,6 +175,7 @@ public abstract class StageTrainer : IDisposable
         using (var rng = torch.tensor(Convert.FromBase64String(state.RngState), dtype: ScalarType.Byte)) Generator.set_state(rng);
         Step = state.Step;
         Seconds = state.Seconds;
+        OnResumed();
         return true;
     }
 

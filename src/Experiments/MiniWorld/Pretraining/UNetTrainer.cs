@@ -11,15 +11,18 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 
 /// <summary>
 /// The UNet, trained as SD: ε-prediction on VAE latents (posterior sample × scaling_factor), uniform timesteps of the
-/// DDPM schedule in scheduler/, conditioning = last hidden state of the frozen text_encoder/ (the evaluator CLIP's
-/// text tower), the caption replaced by "" 10% of the time (for classifier-free guidance).
+/// DDPM schedule in scheduler/, conditioning = last hidden state of a frozen CLIP text tower, the caption replaced by ""
+/// 10% of the time (for classifier-free guidance). The text tower is the conditioning CLIP's (text_encoder/ as the clip
+/// stage wrote it) until a <see cref="StageRestart.Conditioning"/> switches to another CLIP stage's; from then on the
+/// UNet's checkpoints write that tower to text_encoder/, so the folder always holds the tower the UNet was trained on.
 /// </summary>
 public sealed class UNetTrainer : StageTrainer
 {
     public const double CaptionDropout = 0.1;
     private TorchSharp.Modules.AdamW _optimizer;
     private readonly AutoencoderKL _vae;
-    private readonly CLIPTextModel _text;
+    private CLIPTextModel _text;
+    private string? _textStage;   // the CLIP stage _text comes from; null: text_encoder/ as the clip stage wrote it
     private readonly ClipTokenizer _tokenizer;
     private readonly TrainingNoiser _noiser;
 
@@ -29,8 +32,8 @@ public sealed class UNetTrainer : StageTrainer
         if (!File.Exists(Path.Combine(vaeDir, "diffusion_pytorch_model.safetensors")) || !File.Exists(Path.Combine(textDir, "model.safetensors")))
             throw new InvalidOperationException($"{Root}: the UNet stage needs vae/ and text_encoder/ (run --stage vae and --stage clip first)");
         _vae = AutoencoderKL.FromPretrained(vaeDir);
-        _text = CLIPTextModel.FromPretrained(textDir);
-        foreach (var p in _vae.parameters().Concat(_text.parameters())) p.requires_grad = false;
+        _text = FrozenText(textDir);
+        foreach (var p in _vae.parameters()) p.requires_grad = false;
         _tokenizer = ClipTokenizer.FromFolder(Path.Combine(Root, "tokenizer"));
         _noiser = SchedulerFactory.NoiserFromFolder(Path.Combine(Root, "scheduler"));
         torch.manual_seed(settings.Seed);
@@ -45,20 +48,55 @@ public sealed class UNetTrainer : StageTrainer
 
     private TorchSharp.Modules.AdamW NewOptimizer() => AdamW(Model.parameters(), Settings.LearningRate);
 
-    protected override void ResetOptimizer()
+    protected override void OnRestart(StageRestart restart)
     {
         _optimizer.Dispose();
         _optimizer = NewOptimizer();
+        if (restart.Conditioning is { } stage) Condition(stage);
+    }
+
+    protected override void OnResumed()
+    {
+        if (Settings.Restarts().LastOrDefault(r => r.Conditioning is not null && Step >= r.AtStep) is { Conditioning: { } stage }) Condition(stage);
+    }
+
+    /// <summary>The CLIP stages whose text tower can condition the UNet, and the CLIPModel folder each exports.</summary>
+    public static string ConditioningFolder(string root, string stage) => stage switch
+    {
+        "evaluator" => Path.Combine(root, "clip"),
+        _ => throw new ArgumentException($"a UNet restart can condition on the evaluator's text tower only, not '{stage}'"),
+    };
+
+    /// <summary>From now on the UNet is conditioned on the finished CLIP stage <paramref name="stage"/>'s text tower.</summary>
+    private void Condition(string stage)
+    {
+        if (_textStage == stage) return;
+        string statePath = Path.Combine(Root, "state", stage + ".json");
+        if (!File.Exists(statePath) || !ReadState(statePath).Complete)
+            throw new InvalidOperationException($"{statePath}: the UNet is conditioned on the {stage} stage's text tower from step {Step} on; finish that stage first (--stage {stage})");
+        _text.Dispose();
+        _text = FrozenText(ConditioningFolder(Root, stage));
+        _textStage = stage;
+    }
+
+    private static CLIPTextModel FrozenText(string folder)
+    {
+        var text = CLIPTextModel.FromPretrained(folder);
+        foreach (var p in text.parameters()) p.requires_grad = false;
+        return text;
     }
     public string Folder => Path.Combine(Root, "unet");
     public override string WeightsPath => Path.Combine(Folder, "diffusion_pytorch_model.safetensors");
 
     /// <summary>
-    /// The first schedule (5,000-step cosine from 1e-3) stopped at 4,500, then a warm restart (fresh moments, 100-step
-    /// warm-up to 5e-4, cosine to 10% at <see cref="DefaultStopStep"/>); see docs/miniworld-pretraining.md.
+    /// The first schedule (5,000-step cosine from 1e-3) stopped at 4,500; a warm restart (fresh moments, 100-step
+    /// warm-up to 5e-4, cosine to 10% at 10,500); then a second one that switches the conditioning to the evaluator's
+    /// text tower (the conditioning CLIP's barely separates shape words), cosine to 10% at 14,500, stopped at
+    /// <see cref="DefaultStopStep"/>. See docs/miniworld-pretraining.md.
     /// </summary>
-    public const long DefaultStopStep = 10500;
-    public static readonly StageRestart DefaultRestart = new(4500, DefaultStopStep, 5e-4, 100);
+    public const long DefaultStopStep = 14500;
+    public static readonly StageRestart DefaultRestart =
+        new(4500, 10500, 5e-4, 100, Then: new StageRestart(10500, 14500, 5e-4, 100, Conditioning: "evaluator"));
 
     public static StageSettings DefaultSettings(string variant = MiniWorldModels.DefaultUNet, long totalSteps = 5000) =>
         new("unet", variant, 32, totalSteps, 1e-3, 200, 3, DefaultRestart);
@@ -95,6 +133,7 @@ public sealed class UNetTrainer : StageTrainer
         Directory.CreateDirectory(Folder);
         MiniWorldModels.WriteDiffusersConfig(Path.Combine(Folder, "config.json"), Model.Config, "UNet2DConditionModel");
         Safetensors.Save(WeightsPath, Model.state_dict());
+        if (_textStage is not null) MiniWorldModels.WriteTextEncoder(Path.Combine(Root, "text_encoder"), _text.Config, _text.state_dict());
     }
 
     protected override void LoadWeights()

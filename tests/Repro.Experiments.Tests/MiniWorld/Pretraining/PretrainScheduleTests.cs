@@ -43,6 +43,8 @@ public sealed class PretrainScheduleTests : PretrainingTestBase
         }
         Save(recipe with { Restart = null }, recipe.Restart!.AtStep);      // the first schedule, finished before the restart was added
         Assert.DoesNotContain("unet", PretrainSchedule.Complete(Dir));
+        Save(recipe.WithRestarts(1), recipe.Restarts()[1].AtStep);         // finished under the first restart, before the second was added
+        Assert.DoesNotContain("unet", PretrainSchedule.Complete(Dir));
         Save(recipe, stopStep - 1);                                           // saved as complete at an older stop step
         Assert.DoesNotContain("unet", PretrainSchedule.Complete(Dir));
         Save(recipe, stopStep);

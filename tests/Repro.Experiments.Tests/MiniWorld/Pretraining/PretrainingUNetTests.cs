@@ -52,6 +52,85 @@ public sealed class PretrainingUNetTests : PretrainingTestBase
     }
 
     [Fact]
+    public void Restarts_chain_and_a_run_saved_under_the_first_ones_goes_on_under_more()
+    {
+        var plain = Tiny("unet", 2, 1e-3) with { TotalSteps = 100, WarmupSteps = 10 };
+        var two = plain with { Restart = new StageRestart(60, 200, 4e-4, 5, Then: new StageRestart(200, 300, 2e-4, 5, Conditioning: "evaluator")) };
+        var one = two.WithRestarts(1);
+        Assert.Equal(plain with { Restart = new StageRestart(60, 200, 4e-4, 5) }, one);
+        Assert.Equal(plain, two.WithRestarts(0));
+        for (long step = 0; step < 200; step++) Assert.Equal(one.LearningRateAt(step), two.LearningRateAt(step));
+        Assert.Equal(2e-4 / 5, two.LearningRateAt(200), 12);           // the second restart's warm-up
+        Assert.Equal(2e-5, two.LearningRateAt(300), 12);
+        Assert.Null(two.RestartAt(59));
+        Assert.Equal(60, two.RestartAt(199)!.AtStep);
+        Assert.Equal("evaluator", two.RestartAt(250)!.Conditioning);
+
+        Assert.True(two.CanResume(one, 200));                           // the committed run, stopped at the second restart
+        Assert.False(two.CanResume(one, 201));
+        Assert.True(two.CanResume(plain, 60));
+        Assert.False(two.CanResume(plain, 61));
+        Assert.True(two.CanResume(two, 250));
+        Assert.False(one.CanResume(two, 150));                          // fewer restarts than saved
+        Assert.False(two.CanResume(one with { Restart = one.Restart! with { LearningRate = 1e-4 } }, 200));
+    }
+
+    /// <summary>vae/, the conditioning CLIP (text_encoder/) and a finished evaluator (clip/, its text tower trained).</summary>
+    private static void WriteVaeClipAndEvaluator(string root)
+    {
+        WriteVaeAndClip(root);
+        using var evaluator = new ClipTrainer(root, Tiny("evaluator", 4, 1e-2), ClipRole.Evaluator) { VisionSteps = 0, StopStep = 1 };
+        evaluator.Run();
+        evaluator.SaveCheckpoint();
+    }
+
+    private static Dictionary<string, float[]> TextTower(string folder)
+    {
+        using var model = CLIPTextModel.FromPretrained(folder);
+        return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void A_restart_switches_the_conditioning_to_the_evaluators_text_tower_and_writes_it_to_text_encoder()
+    {
+        var settings = Tiny("unet", 2, 1e-3) with
+        {
+            TotalSteps = 3, WarmupSteps = 1, Restart = new StageRestart(2, 5, 5e-3, 1, Conditioning: "evaluator"),
+        };
+        string unfinished = Path.Combine(Dir, "unfinished");
+        WriteVaeAndClip(unfinished);
+        using (var t = new UNetTrainer(unfinished, settings))
+        {
+            t.Run(); t.Run();
+            var error = Assert.Throws<InvalidOperationException>(() => t.Run());
+            Assert.Contains("evaluator", error.Message, StringComparison.Ordinal);
+        }
+
+        string straight = Path.Combine(Dir, "straight"), pieces = Path.Combine(Dir, "pieces");
+        WriteVaeClipAndEvaluator(straight);
+        WriteVaeClipAndEvaluator(pieces);
+        var conditioning = TextTower(Path.Combine(straight, "text_encoder"));
+        var evaluatorText = TextTower(Path.Combine(straight, "clip"));
+        Assert.Contains(evaluatorText, kv => !kv.Value.SequenceEqual(conditioning[kv.Key]));
+        using (var t = new UNetTrainer(straight, settings)) { for (int i = 0; i < 5; i++) t.Run(); t.SaveCheckpoint(); }
+        var written = TextTower(Path.Combine(straight, "text_encoder"));
+        Assert.All(evaluatorText, kv => Assert.Equal(kv.Value, written[kv.Key]));
+
+        using (var t = new UNetTrainer(pieces, settings)) { for (int i = 0; i < 3; i++) t.Run(); t.SaveCheckpoint(); }
+        foreach (string name in new[] { "config.json", "model.safetensors" })   // put the conditioning CLIP's tower back: the step decides, not the folder
+            File.Copy(Path.Combine(unfinished, "text_encoder", name), Path.Combine(pieces, "text_encoder", name), overwrite: true);
+        using (var t = new UNetTrainer(pieces, settings))
+        {
+            Assert.True(t.TryResume());
+            t.Run(); t.Run(); t.SaveCheckpoint();
+        }
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "unet", "diffusion_pytorch_model.safetensors")),
+                     File.ReadAllBytes(Path.Combine(pieces, "unet", "diffusion_pytorch_model.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "text_encoder", "model.safetensors")),
+                     File.ReadAllBytes(Path.Combine(pieces, "text_encoder", "model.safetensors")));
+    }
+
+    [Fact]
     public void Extending_a_finished_stage_equals_training_with_the_restart_from_the_start()
     {
         string straight = Path.Combine(Dir, "straight"), pieces = Path.Combine(Dir, "pieces");
