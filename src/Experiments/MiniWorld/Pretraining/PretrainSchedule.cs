@@ -11,7 +11,11 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 /// </summary>
 public static class PretrainSchedule
 {
-    /// <summary>What each stage starts from: the evaluator from the conditioning CLIP; the UNet from the VAE and the text encoder.</summary>
+    /// <summary>
+    /// What each stage starts from: the evaluator from the conditioning CLIP; the UNet from the VAE and the text encoder.
+    /// The UNet also needs the finished evaluator, but only at its conditioning switch (step 10,500, long after the
+    /// evaluator ends in this schedule); reaching it earlier stops the UNet with an error that says so.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> Needs = new Dictionary<string, string[]>
     {
         ["vae"] = [], ["clip"] = [], ["evaluator"] = ["clip"], ["unet"] = ["vae", "clip"],

@@ -11,7 +11,8 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 
 /// <summary>
 /// <c>repro miniworld quality</c>: results/miniworld/quality.csv (measure, attribute, value, n, chance, target), with
-/// whatever models the folder has: VAE PSNR on held-out images; the evaluator CLIP's per-attribute retrieval accuracy
+/// whatever models the folder has: VAE PSNR on held-out images; how far the text towers put captions differing in one
+/// attribute (<see cref="TextSeparation"/>); the evaluator CLIP's per-attribute retrieval accuracy
 /// on held-out images (own caption against the captions with every other value of that attribute), and on the same
 /// images after a VAE round trip (the autoencoder's ceiling for generated images); and the same
 /// judgement of images the full pipeline generates (DPM-Solver++, 25 steps, CFG 5 unless told otherwise) from held-out
@@ -27,6 +28,13 @@ public static class QualityReport
         ["shape"] = 1.0 / WorldVocabulary.Categories.Count, ["color"] = 1.0 / WorldVocabulary.Colors.Count,
         ["background"] = 1.0 / WorldVocabulary.Backgrounds.Count, ["style"] = 1.0 / WorldVocabulary.Styles.Count,
     };
+
+    /// <summary>
+    /// The text towers whose <see cref="TextSeparation"/> is reported: the UNet's conditioning (text_encoder/) and the
+    /// conditioning CLIP's, which conditioned the UNet until its last restart.
+    /// </summary>
+    public static readonly (string Measure, string Folder)[] TextSeparationFolders =
+        [("text_separation_text_encoder", "text_encoder"), ("text_separation_conditioning_clip", Path.Combine("state", "clip-conditioning"))];
 
     public sealed record Row(string Measure, string Attribute, double Value, int N, double Chance, double Target);
 
@@ -46,6 +54,14 @@ public static class QualityReport
             double psnr = VaeTrainer.MeanPsnr(reconstructed, heldout);
             rows.Add(new Row("vae_psnr_db", "all", psnr, count, double.NaN, 26));
             log($"VAE held-out PSNR: {psnr:F2} dB over {count} images");
+        }
+        foreach (var (measure, folder) in TextSeparationFolders)
+        {
+            if (!File.Exists(Path.Combine(root, folder, "model.safetensors"))) continue;
+            using var text = CLIPTextModel.FromPretrained(Path.Combine(root, folder));
+            foreach (var (a, v) in TextSeparation.Measure(text, ClipTokenizer.FromFolder(Path.Combine(root, "tokenizer"))))
+                rows.Add(new Row(measure, a, v, TextSeparation.CaptionGroups()[a].Count, double.NaN, double.NaN));
+            log($"{measure} ({folder}/): " + string.Join(", ", rows.Where(r => r.Measure == measure).Select(r => $"{r.Attribute} {r.Value:F3}")));
         }
         if (File.Exists(Path.Combine(root, "clip", "model.safetensors")))
         {

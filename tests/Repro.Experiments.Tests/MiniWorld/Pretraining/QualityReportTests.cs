@@ -1,5 +1,7 @@
 using Repro.Experiments.MiniWorld;
 using Repro.Experiments.MiniWorld.Pretraining;
+using Repro.Model.Clip;
+using Repro.Model.Tokenizers;
 using Repro.Model.Vae;
 using Repro.Tests;
 using TorchSharp;
@@ -32,11 +34,32 @@ public sealed class QualityReportTests : PretrainingTestBase
     }
 
     [Fact]
+    public void The_unets_text_encoder_separates_shape_and_the_first_conditioning_clip_did_not()
+    {
+        var groups = TextSeparation.CaptionGroups();
+        Assert.Equal([10, 9, 10, 5], groups.Values.Select(g => g[0].Length));
+        Assert.All(groups.Values.SelectMany(g => g), g => Assert.Equal(g.Length, g.Distinct().Count()));
+        var tokenizer = ClipTokenizer.FromFolder(Path.Combine(World, "tokenizer"));
+        Dictionary<string, double> Separation(string folder)
+        {
+            using var text = CLIPTextModel.FromPretrained(Path.Combine(World, folder));
+            return TextSeparation.Measure(text, tokenizer);
+        }
+        var first = Separation(Path.Combine("state", "clip-conditioning"));
+        var unet = Separation("text_encoder");
+        Assert.All(first.Values.Concat(unet.Values), v => Assert.InRange(v, 0.01, 2));
+        // Measured: the first conditioning CLIP put shape words 0.17 apart (color 0.55); the UNet's text encoder (the evaluator's tower) 0.44 (color 0.40).
+        Assert.True(first["shape"] < 0.5 * first["color"], $"conditioning CLIP: shape {first["shape"]:F3}, color {first["color"]:F3}");
+        Assert.True(unet["shape"] > 0.8 * unet["color"], $"text_encoder: shape {unet["shape"]:F3}, color {unet["color"]:F3}");
+    }
+
+    [Fact]
     public void Writes_every_measure_with_the_stated_sampler_settings_and_plausible_values()
     {
         var log = new List<string>();
         var rows = QualityReport.Run(World, Dir, count: 16, log.Add, steps: 4, guidanceScale: 3);
-        Assert.Equal(["vae_psnr_db", "clip_heldout_accuracy", "vae_reconstruction_accuracy", "generated_accuracy"], rows.Select(r => r.Measure).Distinct());
+        Assert.Equal(["vae_psnr_db", "text_separation_text_encoder", "text_separation_conditioning_clip", "clip_heldout_accuracy", "vae_reconstruction_accuracy",
+                      "generated_accuracy"], rows.Select(r => r.Measure).Distinct());
         Assert.Contains(log, l => l.StartsWith("Generated-image accuracy (4 steps, CFG 3):", StringComparison.Ordinal));
         Assert.All(rows.Where(r => r.Measure != "vae_psnr_db"), r => Assert.InRange(r.Value, 0, 1));
         // Style survives the autoencoder on real images (≈ 1.0 on 256); broken reconstructions would sit near chance (0.2).
