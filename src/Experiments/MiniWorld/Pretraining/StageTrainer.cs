@@ -25,6 +25,7 @@ public sealed record StageRestart(long AtStep, long TotalSteps, double LearningR
 public sealed record StageSettings(string Stage, string Variant, int BatchSize, long TotalSteps, double LearningRate, int WarmupSteps, long Seed,
     StageRestart? Restart = null)
 {
+    /// <summary>The restarts in order (the <see cref="StageRestart.Then"/> chain from <see cref="Restart"/>).</summary>
     public IReadOnlyList<StageRestart> Restarts() => Restart?.Chain().ToList() ?? [];
 
     /// <summary>The restart in force at <paramref name="step"/> (the last one at or before it), or null under the first schedule.</summary>

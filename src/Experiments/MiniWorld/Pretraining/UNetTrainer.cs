@@ -85,6 +85,7 @@ public sealed class UNetTrainer : StageTrainer
         foreach (var p in text.parameters()) p.requires_grad = false;
         return text;
     }
+
     public string Folder => Path.Combine(Root, "unet");
     public override string WeightsPath => Path.Combine(Folder, "diffusion_pytorch_model.safetensors");
 
