@@ -67,7 +67,7 @@ public static class Cli
             Console.WriteLine($"forward+backward+AdamW step: median {result.Step.MedianMs:F1} ms  min {result.Step.MinMs:F1} ms  (n={result.Step.Count})");
             Console.WriteLine($"peak RSS {result.PeakRssBytes / (1024.0 * 1024.0):F0} MiB");
         }));
-        return new Command("bench", "Benchmarks.") { unet, MethodBenchmark.Command() };
+        return new Command("bench", "Benchmarks.") { unet, MethodBenchmark.Command(), PretrainUNetBenchmark.Command() };
     }
 
     private static Option<string?> DeviceOption() =>

@@ -55,12 +55,11 @@ public static class QualityReport
             rows.Add(new Row("vae_psnr_db", "all", psnr, count, double.NaN, 26));
             log($"VAE held-out PSNR: {psnr:F2} dB over {count} images");
         }
-        foreach (var (measure, folder) in TextSeparationFolders)
+        foreach (var (measure, folder) in TextSeparationFolders.Where(f => File.Exists(Path.Combine(root, f.Folder, "model.safetensors"))))
         {
-            if (!File.Exists(Path.Combine(root, folder, "model.safetensors"))) continue;
             using var text = CLIPTextModel.FromPretrained(Path.Combine(root, folder));
             foreach (var (a, v) in TextSeparation.Measure(text, ClipTokenizer.FromFolder(Path.Combine(root, "tokenizer"))))
-                rows.Add(new Row(measure, a, v, TextSeparation.CaptionGroups()[a].Count, double.NaN, double.NaN));
+                rows.Add(new Row(measure, a, v, TextSeparation.Settings, double.NaN, double.NaN));
             log($"{measure} ({folder}/): " + string.Join(", ", rows.Where(r => r.Measure == measure).Select(r => $"{r.Attribute} {r.Value:F3}")));
         }
         if (File.Exists(Path.Combine(root, "clip", "model.safetensors")))

@@ -13,11 +13,16 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 /// </summary>
 public static class TextSeparation
 {
-    /// <summary>For each attribute, caption groups: within a group only that attribute varies (over all its values), the others are one of three settings.</summary>
+    private static readonly (Category Shape, WorldColor Color, Background Background)[] OtherAttributes =
+        [(Category.Cat, WorldColor.Red, Background.Grass), (Category.Cup, WorldColor.Blue, Background.Snow), (Category.Star, WorldColor.Yellow, Background.Beach)];
+
+    /// <summary>Caption groups per attribute: one per setting of the other attributes.</summary>
+    public static int Settings => OtherAttributes.Length;
+
+    /// <summary>For each attribute, caption groups: within a group only that attribute varies (over all its values), the others are one of <see cref="Settings"/> settings.</summary>
     public static IReadOnlyDictionary<string, List<string[]>> CaptionGroups()
     {
-        (Category Shape, WorldColor Color, Background Background)[] settings =
-            [(Category.Cat, WorldColor.Red, Background.Grass), (Category.Cup, WorldColor.Blue, Background.Snow), (Category.Star, WorldColor.Yellow, Background.Beach)];
+        var settings = OtherAttributes;
         static string Caption(Style style, WorldColor color, Category shape, Background background)
         {
             string noun = $"{WorldVocabulary.Word(color)} {WorldVocabulary.Word(shape)} {WorldVocabulary.Phrases(background)[0]}";

@@ -154,6 +154,21 @@ public sealed class PretrainingUNetTests : PretrainingTestBase
     }
 
     [Fact]
+    public void The_pretraining_step_benchmark_times_each_part_and_writes_nothing()
+    {
+        WriteVaeAndClip(Dir);
+        var before = Directory.GetFiles(Dir, "*", SearchOption.AllDirectories).Order().ToList();
+        var result = Repro.Experiments.Commands.PretrainUNetBenchmark.Run(Dir, batch: 2, steps: 2, warmup: 1, TorchSharp.torch.get_num_threads(), variant: "tiny");
+        Assert.All(new[] { result.Render, result.VaeEncode, result.Text, result.Step }, s =>
+        {
+            Assert.Equal(2, s.Count);
+            Assert.True(s.MinMs > 0);
+        });
+        Assert.Equal(before, Directory.GetFiles(Dir, "*", SearchOption.AllDirectories).Order().ToList());
+        Assert.Throws<ArgumentException>(() => Repro.Experiments.Commands.PretrainUNetBenchmark.Run(Dir, 2, 0, 0, 1, "tiny"));
+    }
+
+    [Fact]
     public void Written_folders_load_with_the_real_loaders_and_verify_detects_edits()
     {
         WriteVaeAndClip(Dir);
