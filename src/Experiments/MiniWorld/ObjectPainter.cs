@@ -33,7 +33,7 @@ internal static class ObjectPainter
             if (part.Paint is PartPaint.Body)
             {
                 if (look.Texture is { } texture) OverlayInside(partLayer, Paint(c => { c.SetMatrix(local); texture(c, palette); }));
-                else if (look.Pattern != Pattern.Plain)
+                if (look.Pattern != Pattern.Plain)
                     OverlayInside(partLayer, Paint(c => DrawPattern(c, look.Pattern, StylePalette.Map(style, StylePalette.Ink(look.Palette[0])), local)));
                 if (style is Style.Photo or Style.Watercolor)
                     LightenInside(partLayer, Paint(c =>

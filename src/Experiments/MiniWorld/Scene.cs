@@ -6,13 +6,14 @@ namespace Repro.Experiments.MiniWorld;
 /// One image of the world. <see cref="X"/>, <see cref="Y"/> are the subject's center in pixels and
 /// <see cref="Scale"/> its half-size in pixels (shapes are drawn in a local [-1, 1] frame).
 /// <see cref="Color"/> is required for generic objects; for a concept it is an optional recolor of its main color.
-/// <see cref="DetailSeed"/> places the background's decorations (tufts, windows, clouds).
+/// <see cref="DetailSeed"/> places the background's decorations (tufts, windows, clouds). <see cref="Variation"/>, for
+/// generic objects only, makes the subject one instance of its category (proportions, further colors).
 /// </summary>
 public sealed record Scene(
     Category Category, WorldColor? Color, Pattern Pattern, Background Background, Style Style,
     float X, float Y, float Scale, bool Mirror = false, Accessory Accessory = Accessory.None,
     Category? Companion = null, WorldColor CompanionColor = WorldColor.White, int DetailSeed = 0,
-    ConceptSpec? Concept = null)
+    ConceptSpec? Concept = null, InstanceVariation? Variation = null)
 {
     public const int Size = 64;
 }

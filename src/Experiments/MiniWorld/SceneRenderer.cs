@@ -58,6 +58,7 @@ public static class SceneRenderer
         var shape = SubjectShape(scene);
         var subjectLook = SubjectLook(scene);
         var local = Frame(scene.X, scene.Y, scene.Scale, scene.Mirror);
+        if (scene.Variation is { } variation) local = local.PreConcat(SKMatrix.CreateScale(variation.AspectX, variation.AspectY));
         if (drawSubject)
         {
             var subject = ObjectPainter.Draw(shape, subjectLook, scene.Style, local);
@@ -91,6 +92,8 @@ public static class SceneRenderer
             return new ObjectPainter.Look(palette, Pattern.Plain, concept.Texture);
         }
         var color = scene.Color ?? throw new ArgumentException("a generic scene needs a color", nameof(scene));
-        return new ObjectPainter.Look([StylePalette.Rgb(color)], scene.Pattern, null);
+        return scene.Variation is { } variation
+            ? new ObjectPainter.Look(variation.Palette(color), scene.Pattern, variation.Texture)
+            : new ObjectPainter.Look([StylePalette.Rgb(color)], scene.Pattern, null);
     }
 }

@@ -10,9 +10,11 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 /// A warm restart that extends a schedule: at <see cref="AtStep"/> the optimizer's moments are reset and a second
 /// warm-up + cosine (peak <see cref="LearningRate"/>, 10% at <see cref="TotalSteps"/>) replaces the schedule before it.
 /// <see cref="Conditioning"/> (UNet only) names the CLIP stage whose text tower conditions the UNet from here on;
-/// <see cref="Then"/> is the next restart, if any.
+/// <see cref="Then"/> is the next restart, if any. <see cref="VariedInstances"/> (UNet only): from here on the data's
+/// objects are varied instances of their categories (<see cref="InstanceVariation"/>).
 /// </summary>
-public sealed record StageRestart(long AtStep, long TotalSteps, double LearningRate, int WarmupSteps, string? Conditioning = null, StageRestart? Then = null)
+public sealed record StageRestart(long AtStep, long TotalSteps, double LearningRate, int WarmupSteps, string? Conditioning = null, StageRestart? Then = null,
+    bool VariedInstances = false)
 {
     /// <summary>This restart and the ones after it, in order.</summary>
     public IEnumerable<StageRestart> Chain()
@@ -30,6 +32,9 @@ public sealed record StageSettings(string Stage, string Variant, int BatchSize, 
 
     /// <summary>The restart in force at <paramref name="step"/> (the last one at or before it), or null under the first schedule.</summary>
     public StageRestart? RestartAt(long step) => Restarts().LastOrDefault(r => step >= r.AtStep);
+
+    /// <summary>Whether the data at <paramref name="step"/> are varied instances (from the first restart that asks for them on).</summary>
+    public bool VariedInstancesAt(long step) => Restarts().Any(r => r.VariedInstances && step >= r.AtStep);
 
     /// <summary>Linear warm-up, then cosine decay to 10% at <see cref="TotalSteps"/>; from a restart on, the restart's own warm-up and cosine.</summary>
     public double LearningRateAt(long step) => RestartAt(step) is { } r

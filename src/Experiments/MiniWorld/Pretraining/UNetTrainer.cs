@@ -117,7 +117,8 @@ public sealed class UNetTrainer : StageTrainer
     protected override double TrainStep(long step)
     {
         using var _ = torch.NewDisposeScope();
-        var examples = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Train, DataStep(step) * Settings.BatchSize, Settings.BatchSize);
+        var examples = WorldBatch.Examples(WorldBatch.WorldSeed, WorldSplit.Train, DataStep(step) * Settings.BatchSize, Settings.BatchSize,
+            Settings.VariedInstancesAt(step));
         var rng = new Random(WorldSampler.SeedFor(Settings.Seed, WorldSplit.Train, DataStep(step)));
         var captions = examples.Select(e => rng.NextDouble() < CaptionDropout ? "" : e.Caption).ToList();
         var (noisy, t, context, noise) = Prepare(examples, captions, Generator);

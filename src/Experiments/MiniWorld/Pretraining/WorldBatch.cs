@@ -20,20 +20,29 @@ public static class WorldBatch
 {
     public const long WorldSeed = 0;
 
-    /// <summary>Example <paramref name="index"/>; the caption draws exactly as <see cref="WorldSampler.Captioned"/>.</summary>
-    public static WorldExample Example(long seed, WorldSplit split, long index)
+    /// <summary>Offset of the seed of the instance variations' own stream (a varied example keeps its scene and caption).</summary>
+    public const long VariationSeedOffset = 7919;
+
+    /// <summary>
+    /// Example <paramref name="index"/>; the caption draws exactly as <see cref="WorldSampler.Captioned"/>. With
+    /// <paramref name="varied"/>, the same scene and caption with the subject made one instance of its category.
+    /// </summary>
+    public static WorldExample Example(long seed, WorldSplit split, long index, bool varied = false)
     {
         var rng = new Random(WorldSampler.SeedFor(seed, split, index));
         var scene = WorldSampler.Sample(rng);
         int phrasing = rng.Next(3), bg = rng.Next(3);
         bool includeBg = rng.NextDouble() >= 0.1;
-        return new WorldExample(scene, CaptionGrammar.Caption(scene, phrasing, bg, includeBg), phrasing, bg, includeBg, SceneRenderer.Render(scene));
+        string caption = CaptionGrammar.Caption(scene, phrasing, bg, includeBg);
+        if (varied)
+            scene = scene with { Variation = InstanceVariation.Sample(new Random(WorldSampler.SeedFor(seed + VariationSeedOffset, split, index)), scene.Color!.Value) };
+        return new WorldExample(scene, caption, phrasing, bg, includeBg, SceneRenderer.Render(scene));
     }
 
-    public static WorldExample[] Examples(long seed, WorldSplit split, long start, int count)
+    public static WorldExample[] Examples(long seed, WorldSplit split, long start, int count, bool varied = false)
     {
         var result = new WorldExample[count];
-        for (int i = 0; i < count; i++) result[i] = Example(seed, split, start + i);
+        for (int i = 0; i < count; i++) result[i] = Example(seed, split, start + i, varied);
         return result;
     }
 
