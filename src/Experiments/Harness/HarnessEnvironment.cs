@@ -72,7 +72,8 @@ public sealed record HarnessEnvironment(HarnessOptions Options, string ModelDir,
         else if (miniWorld)
         {
             clip = RequireDir(Path.Combine(model, "clip"), "the miniature world's evaluator CLIP (models/miniworld/clip, written by `repro miniworld pretrain --stage evaluator`)");
-            (dino, dinoUnavailable) = (null, DinoNotInMiniWorld);
+            string worldDino = Path.Combine(model, "dino");
+            (dino, dinoUnavailable) = File.Exists(Path.Combine(worldDino, "model.safetensors")) ? (worldDino, null) : ((string?)null, DinoNotInMiniWorld);
         }
         else (clip, dino) = TinyEvaluators.EnsureWritten(Path.Combine(cache, "models", "tiny-random-eval"));
         string data;

@@ -76,7 +76,9 @@ public static class TableReport
                      : $"Base checkpoint: {env.ModelDir} (paper: {p.BaseCheckpoint}).";
         if (env.RandomEvaluators) yield return $"Evaluators: tiny random CLIP and DINO (paper: {p.Evaluators}).";
         else if (env.Options.EvalModels is null && env.MiniWorldModel)
-            yield return $"Evaluators: the miniature world's CLIP ({DisplayPath.Of(env.ClipDir)}) for CLIP-I/CLIP-T; DINO {env.DinoUnavailable} (paper: {p.Evaluators}).";
+            yield return $"Evaluators: the miniature world's CLIP ({DisplayPath.Of(env.ClipDir)}) for CLIP-I/CLIP-T; " +
+                         (env.DinoDir is { } dino ? $"its DINO stand-in ({DisplayPath.Of(dino)}: a ViT trained to recognise an object instance across scenes, not DINO's self-distillation)"
+                                                  : $"DINO {env.DinoUnavailable}") + $" (paper: {p.Evaluators}).";
         if (env.MiniWorldData) yield return "Concepts and prompts: the miniature world's subjects and its mirrored prompt files (paper: DreamBooth dataset subjects).";
         var concepts = cells.Select(c => c.Spec.Concept).Distinct().ToList();
         yield return $"Concept list: {string.Join(", ", concepts)} ({concepts.Count} vs the paper's {paperScale.Concepts}; the paper's exact subset is not published).";

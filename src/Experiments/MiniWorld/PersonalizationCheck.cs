@@ -28,7 +28,9 @@ public static class PersonalizationCheck
     public const string AllConcepts = "(all)";
     public const string ClipI = "CLIP-I";
     public const string Contrastive = "contrastive";
-    public static IReadOnlyList<string> Metrics { get; } = [ClipI, Contrastive];
+    public const string Dino = "DINO";
+    /// <summary>The identity scores, in report order (DINO only where a DINO model exists: its values are NaN otherwise).</summary>
+    public static IReadOnlyList<string> Metrics { get; } = [ClipI, Dino, Contrastive];
 
     /// <summary>The sampler EvaluationSampler (and so every cell) uses; part of the base images' cache key.</summary>
     private const string Sampler = "DPMSolverMultistepScheduler";
@@ -38,11 +40,12 @@ public static class PersonalizationCheck
                                  int? Resamples = null, int Seed = 0);
 
     /// <summary>The identity scores of one generated image (NaN = left out: a prompt excluded from identity, or no reference renders).</summary>
-    public sealed record ImageIdentity(string Method, string Concept, int Prompt, string Image, double ClipI, double Contrastive)
+    public sealed record ImageIdentity(string Method, string Concept, int Prompt, string Image, double ClipI, double Contrastive, double Dino = double.NaN)
     {
         public double Get(string metric) => metric switch
         {
             PersonalizationCheck.ClipI => ClipI,
+            PersonalizationCheck.Dino => Dino,
             PersonalizationCheck.Contrastive => Contrastive,
             _ => throw new ArgumentException($"unknown identity metric '{metric}'"),
         };
@@ -183,7 +186,7 @@ public static class PersonalizationCheck
         var rows = new List<Row>();
         var pairs = new List<PairRow>();
         var summaries = new List<MetricSummary>();
-        foreach (string metric in Metrics)
+        foreach (string metric in Metrics.Where(m => scores.Any(s => !double.IsNaN(s.Get(m)))))
         {
             // (method, concept) → prompt → the valid values
             var arms = scores.Where(s => !double.IsNaN(s.Get(metric))).GroupBy(s => (s.Method, s.Concept))
@@ -261,9 +264,10 @@ public static class PersonalizationCheck
         var device = TorchDevice.Resolve(env.Options.Device);
         string clipDir = o.ClipDir ?? env.ClipDir;
         using var clip = ClipScorer.FromPretrained(clipDir, null, device);
+        using var dino = env.DinoDir is { } dinoDir ? DinoScorer.FromPretrained(dinoDir, device) : null;
         var cache = new EmbeddingCache(Path.Combine(env.CacheDir, "embeddings"));
         var settings = TableRunner.EvaluationSettingsOf(paper.Protocol, scale.Resamples);
-        var evaluator = new Evaluator(clip, null, cache, settings);
+        var evaluator = new Evaluator(clip, dino, cache, settings);
         var store = new EmbeddingStore(clip, cache, null, settings.ApplyExifOrientation, settings.BatchSize);
         string modelId = FolderIdentity.Of(env.ModelDir);
 
@@ -310,7 +314,7 @@ public static class PersonalizationCheck
                     if (!double.IsNaN(scored[i].ClipI)) contrastive[i] = ContrastiveScore(embeds[i], own, generic);
             }
             else log($"{prefix}: not a miniature-world concept: no contrastive identity");
-            all.AddRange(scored.Select((s, i) => new ImageIdentity(s.Method, concept, s.PromptIndex, s.Image, s.ClipI, contrastive[i])));
+            all.AddRange(scored.Select((s, i) => new ImageIdentity(s.Method, concept, s.PromptIndex, s.Image, s.ClipI, contrastive[i], s.Dino)));
         }
 
         var analysis = Analyze(all, o.Resamples ?? scale.Resamples, o.Seed);
@@ -400,6 +404,8 @@ public static class PersonalizationCheck
         md.AppendLine($"Model `{DisplayPath.Of(model)}`; identity evaluator CLIP `{DisplayPath.Of(clip)}`. The base model samples each cell's prompts with the personal token removed " +
                       "(\"{}\" → the super-category word), with the cells' seeds, image counts, steps, guidance and sampler.").AppendLine();
         md.AppendLine("- **CLIP-I**: mean cosine of the image embedding to the concept's training images (the papers' identity score, as the evaluator computes it).");
+        if (a.Summaries.Any(m => m.Metric == Dino))
+            md.AppendLine("- **DINO**: the same with the DINO model's CLS features (the papers' second identity score).");
         md.AppendLine($"- **contrastive**: mean cosine to renders of the concept in its five training scenes minus mean cosine to {o.GenericPerScene} generic " +
                       "same-category object(s) rendered in each of those scenes; > 0 = closer to the concept than to a generic object in the same context.");
         md.AppendLine("- Δ = method − base, paired by prompt; 95 % percentile bootstrap (prompts, then images within each prompt per arm; " +

@@ -66,6 +66,20 @@ public sealed class HarnessDefaultsTests : IDisposable
     }
 
     [Fact]
+    public void A_world_with_a_dino_folder_measures_dino_with_it()
+    {
+        string configs = Repo("repo");
+        string world = Path.Combine(_root, "repo", "models", "miniworld");
+        Directory.CreateDirectory(Path.Combine(world, "dino"));
+        File.WriteAllText(Path.Combine(world, "dino", "config.json"), "{}");
+        Assert.Null(Resolve(new HarnessOptions(configs)).DinoDir);   // a folder without weights is not a model
+        File.WriteAllText(Path.Combine(world, "dino", "model.safetensors"), "");
+        var env = Resolve(new HarnessOptions(configs));
+        Assert.Equal(Path.Combine(world, "dino"), env.DinoDir);
+        Assert.Null(env.DinoUnavailable);
+    }
+
+    [Fact]
     public void Option_then_environment_variable_override_the_miniature_world_folder()
     {
         string configs = Repo("repo", unet: false);

@@ -155,9 +155,9 @@ public sealed class PersonalizationCheckTests
             double b = 0.5 + 0.05 * (rng.NextDouble() - 0.5) + 0.02 * p, noise = 0.05 * (rng.NextDouble() - 0.5);
             double good = c < better ? b + shift + noise : b;
             string concept = $"concept{c}", image = $"{c}/{p}/{i}.png";
-            scores.Add(new ImageIdentity(BaseMethod, concept, p, image, b, b - 0.5));
-            scores.Add(new ImageIdentity("Good", concept, p, image, good, good - 0.5));
-            scores.Add(new ImageIdentity("Same", concept, p, image, b, b - 0.5));
+            scores.Add(new ImageIdentity(BaseMethod, concept, p, image, b, b - 0.5, b + 0.1));
+            scores.Add(new ImageIdentity("Good", concept, p, image, good, good - 0.5, good + 0.1));
+            scores.Add(new ImageIdentity("Same", concept, p, image, b, b - 0.5, b + 0.1));
         }
         return scores;
     }
@@ -185,6 +185,11 @@ public sealed class PersonalizationCheckTests
             Assert.True(pair.ExcludesZero);
             Assert.InRange(pair.Delta, 0.18, 0.22);
         }
+        Assert.Equal(Metrics, a.Summaries.Select(x => x.Metric).ToArray());
+        // Without a DINO model (NaN scores) the DINO metric is left out, not reported empty.
+        var noDino = Analyze(Constructed(better: 8).Select(s => s with { Dino = double.NaN }).ToList(), resamples: 50);
+        Assert.Equal([ClipI, Contrastive], noDino.Summaries.Select(x => x.Metric).ToArray());
+        Assert.DoesNotContain(noDino.Rows, r => r.Metric == PersonalizationCheck.Dino);
         // The identical method alone (best = Same) passes on no concept.
         var same = Analyze(Constructed(better: 8).Where(s => s.Method != "Good").ToList(), resamples: 300);
         Assert.Equal("Same", same.Summaries[0].Best);
@@ -202,9 +207,9 @@ public sealed class PersonalizationCheckTests
         foreach (var s in scores.Where(s => s.Method == BaseMethod).ToList())
         {
             int c = int.Parse(s.Concept["concept".Length..]);
-            scores.Add(s with { Method = ReferenceRenders.ConceptArm, ClipI = s.ClipI + 0.3, Contrastive = s.Contrastive + 0.3 });
+            scores.Add(s with { Method = ReferenceRenders.ConceptArm, ClipI = s.ClipI + 0.3, Contrastive = s.Contrastive + 0.3, Dino = s.Dino + 0.3 });
             double generic = c < 3 ? 0.3 : 0;
-            scores.Add(s with { Method = ReferenceRenders.GenericArm, ClipI = s.ClipI + generic, Contrastive = s.Contrastive + generic });
+            scores.Add(s with { Method = ReferenceRenders.GenericArm, ClipI = s.ClipI + generic, Contrastive = s.Contrastive + generic, Dino = s.Dino + generic });
         }
         var a = Analyze(scores, resamples: 300);
         Assert.Equal(["Good", "Same"], a.Methods);
@@ -274,7 +279,7 @@ public sealed class PersonalizationCheckTests
             var lines = File.ReadAllLines(Path.Combine(outDir, "personalization.csv"));
             Assert.Equal("metric,concept,method,mean,delta_vs_base,ci_low,ci_high,n", lines[0]);
             var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
-            var expected = from metric in new[] { "CLIP-I", "contrastive" }
+            var expected = from metric in new[] { "CLIP-I", "DINO", "contrastive" }   // the tiny random evaluators include a DINO
                            from concept in new[] { "cat_calico_01", "(all)" }
                            from method in new[] { "Base", "TI+DB", "Ours-fast", ReferenceRenders.ConceptArm, ReferenceRenders.GenericArm }
                            select $"{metric},{concept},{method}";
@@ -291,9 +296,10 @@ public sealed class PersonalizationCheckTests
             Assert.Contains("| TI+DB | Ours-fast |", md);
             Assert.Single(analysis.Pairs, p => p.Metric == "CLIP-I");
             Assert.Contains("Ceiling (world renders): Render: concept − Base has CI low > 0 on **", md);
+            Assert.Contains("## DINO", md);
             var ceiling = File.ReadAllLines(Path.Combine(outDir, "personalization_ceiling.csv"));
             Assert.Equal("metric,concept,render_concept_minus_render_generic,ci_low,ci_high", ceiling[0]);
-            Assert.Equal(["CLIP-I,cat_calico_01", "CLIP-I,(all)", "contrastive,cat_calico_01", "contrastive,(all)"],
+            Assert.Equal(["CLIP-I,cat_calico_01", "CLIP-I,(all)", "DINO,cat_calico_01", "DINO,(all)", "contrastive,cat_calico_01", "contrastive,(all)"],
                          ceiling.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))));
             Assert.Equal(4, Directory.GetFiles(Path.Combine(root, "cache", "reference-renders", "cat_calico_01"), "*.png", SearchOption.AllDirectories).Length);
 

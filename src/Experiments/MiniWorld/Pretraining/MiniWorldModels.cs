@@ -13,13 +13,14 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 /// The miniature world's model sizes (named variants, chosen by measurement: docs/miniworld-pretraining.md) and the
 /// diffusers/transformers folder layout they are written in: <c>vae/</c>, <c>unet/</c>, <c>text_encoder/</c>
 /// (the frozen CLIP text tower the UNet is conditioned on), <c>tokenizer/</c>, <c>scheduler/</c>, <c>model_index.json</c> and
-/// <c>clip/</c> (the evaluator CLIPModel with its tokenizer files).
+/// <c>clip/</c> (the evaluator CLIPModel with its tokenizer files) and <c>dino/</c> (the DINO stand-in ViTModel).
 /// </summary>
 public static class MiniWorldModels
 {
     public const string DefaultVae = "f4-c16";
     public const string DefaultClip = "vit-p8-d64";
     public const string DefaultUNet = "sd-c32";
+    public const string DefaultDino = "vit-p8-d64";
     public const int TextHidden = 32;
 
     /// <summary>f = 2^(levels-1): three levels give 16×16×4 latents of a 64×64 image, four give 8×8×4.</summary>
@@ -63,6 +64,21 @@ public static class MiniWorldModels
             HiddenSize = visionHidden, IntermediateSize = 4 * visionHidden, NumHiddenLayers = visionLayers, NumAttentionHeads = Math.Max(1, visionHidden / 16),
             ProjectionDim = projection, ImageSize = Scene.Size, PatchSize = patch, HiddenAct = "quick_gelu",
         },
+    };
+
+    /// <summary>The DINO stand-in: a ViT over 8×8-pixel patches of the 64×64 image (transformers' ViTModel, as facebook/dino-vits16).</summary>
+    public static Model.Vit.ViTConfig Dino(string variant) => variant switch
+    {
+        "vit-p8-d64" => DinoConfig(64, 4, 8),
+        "tiny" => DinoConfig(16, 1, 16),
+        _ => throw new ArgumentException($"unknown DINO variant '{variant}' (vit-p8-d64, tiny)"),
+    };
+
+    private static Model.Vit.ViTConfig DinoConfig(int hidden, int layers, int patch) => new()
+    {
+        HiddenSize = hidden, NumHiddenLayers = layers, NumAttentionHeads = Math.Max(1, hidden / 16), IntermediateSize = 4 * hidden,
+        ImageSize = Scene.Size, PatchSize = patch, LayerNormEps = 1e-6, Architectures = ["ViTModel"], TorchDtype = "float32",
+        TransformersVersion = "4.38.0",
     };
 
     /// <summary>SD2.1's block layout (3 cross-attention down levels + plain bottom, mid, plain top + 3 cross-attention up levels: 16 transformer layers), linear projections, per-level heads.</summary>

@@ -12,7 +12,7 @@ public static class PretrainCommands
     public static Command Pretrain()
     {
         var output = new Option<string>("--out") { Description = "Model folder (diffusers layout + clip/ + state/ + curves/).", DefaultValueFactory = _ => DefaultRoot };
-        var stage = new Option<string>("--stage") { Description = "vae, clip, evaluator, unet or all (in that order; evaluator and unet need clip, unet needs vae).", DefaultValueFactory = _ => "all" };
+        var stage = new Option<string>("--stage") { Description = "vae, clip, evaluator, unet, dino or all (in that order; evaluator and unet need clip, unet needs vae).", DefaultValueFactory = _ => "all" };
         var minutes = new Option<double>("--max-minutes") { Description = "Time budget of this piece (the state is saved when it ends).", DefaultValueFactory = _ => 50 };
         var threads = new Option<int>("--threads") { Description = "Torch CPU threads.", DefaultValueFactory = _ => 1 };
         var variant = new Option<string?>("--variant") { Description = "Model size variant of the stage (default: the chosen size)." };
@@ -91,9 +91,9 @@ public static class PretrainCommands
         torch.set_num_threads(threads);
         string[] stages = stage switch
         {
-            "all" => ["vae", "clip", "evaluator", "unet"],
-            "vae" or "clip" or "evaluator" or "unet" => [stage],
-            _ => throw new ArgumentException($"unknown stage '{stage}' (vae, clip, evaluator, unet, all)"),
+            "all" => ["vae", "clip", "evaluator", "unet", "dino"],
+            "vae" or "clip" or "evaluator" or "unet" or "dino" => [stage],
+            _ => throw new ArgumentException($"unknown stage '{stage}' (vae, clip, evaluator, unet, dino, all)"),
         };
         if (stages.Length > 1 && overrides.Any)
             throw new ArgumentException("--variant, --total-steps, --batch-size and --lr apply to a single --stage");
@@ -120,6 +120,7 @@ public static class PretrainCommands
         "clip" => (ClipTrainer.DefaultSettings(), ClipTrainer.ConditioningStopStep),
         "evaluator" => (ClipTrainer.EvaluatorSettings(), ClipTrainer.EvaluatorSettings().TotalSteps),
         "unet" => (UNetTrainer.DefaultSettings(), UNetTrainer.DefaultStopStep),
+        "dino" => (InstanceViTTrainer.DefaultSettings(), InstanceViTTrainer.DefaultStopStep),
         _ => throw new ArgumentException($"unknown stage '{stage}'"),
     };
 
@@ -135,6 +136,7 @@ public static class PretrainCommands
             "vae" => new VaeTrainer(root, settings) { StopStep = stop },
             "clip" => new ClipTrainer(root, settings) { StopStep = stop },
             "evaluator" => new ClipTrainer(root, settings, ClipRole.Evaluator) { StopStep = stop },
+            "dino" => new InstanceViTTrainer(root, settings) { StopStep = stop },
             _ => new UNetTrainer(root, settings) { StopStep = stop },
         };
     }

@@ -105,6 +105,7 @@ public static class PretrainManifest
         Try("unet", "diffusion_pytorch_model.safetensors", d => UNet2DConditionModel.FromPretrained(d).Dispose());
         Try("text_encoder", "model.safetensors", d => CLIPTextModel.FromPretrained(d).Dispose());
         Try("clip", "model.safetensors", d => CLIPModel.FromPretrained(d).Dispose());
+        Try("dino", "model.safetensors", d => Model.Vit.ViTModel.FromPretrained(d, addPoolingLayer: false).Dispose());
         Try("tokenizer", "vocab.json", d => ClipTokenizer.FromFolder(d));
         Try("scheduler", "scheduler_config.json", d => SchedulerFactory.FromFolder(d));
         return problems;

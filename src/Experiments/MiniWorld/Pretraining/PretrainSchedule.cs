@@ -18,11 +18,11 @@ public static class PretrainSchedule
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> Needs = new Dictionary<string, string[]>
     {
-        ["vae"] = [], ["clip"] = [], ["evaluator"] = ["clip"], ["unet"] = ["vae", "clip"],
+        ["vae"] = [], ["clip"] = [], ["evaluator"] = ["clip"], ["unet"] = ["vae", "clip"], ["dino"] = [],
     };
 
-    /// <summary>Start order among ready stages: the critical chain (vae → unet) first.</summary>
-    public static readonly string[] Priority = ["vae", "clip", "unet", "evaluator"];
+    /// <summary>Start order among ready stages: the critical chain (vae → unet) first; the independent DINO stand-in last.</summary>
+    public static readonly string[] Priority = ["vae", "clip", "unet", "evaluator", "dino"];
 
     /// <summary>The stages to start now: not complete, not running, every need complete, at most <paramref name="slots"/>, in <see cref="Priority"/> order.</summary>
     public static List<string> Ready(IReadOnlySet<string> complete, IReadOnlySet<string> running, int slots) =>

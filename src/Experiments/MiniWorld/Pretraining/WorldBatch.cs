@@ -39,6 +39,34 @@ public static class WorldBatch
         return new WorldExample(scene, caption, phrasing, bg, includeBg, SceneRenderer.Render(scene));
     }
 
+    /// <summary>Offset of the seed of the instance views' stream (<see cref="InstanceViews"/>).</summary>
+    public const long InstanceSeedOffset = 104729;
+
+    /// <summary>
+    /// Three scenes for learning an instance's identity: <c>Anchor</c>, a varied instance in its scene; <c>Same</c>, that
+    /// instance (category, color, pattern, variation, style) in another scene (background, place, size, mirror,
+    /// accessory, companion); <c>Sibling</c>, another instance of the same category, color and pattern in <c>Same</c>'s scene.
+    /// </summary>
+    public static (Scene Anchor, Scene Same, Scene Sibling) InstanceViews(long seed, WorldSplit split, long index)
+    {
+        var rng = new Random(WorldSampler.SeedFor(seed + InstanceSeedOffset, split, index));
+        var anchor = WorldSampler.Sample(rng);
+        anchor = anchor with { Variation = InstanceVariation.Sample(rng, anchor.Color!.Value) };
+        var context = WorldSampler.Sample(rng);
+        var same = context with
+        {
+            Category = anchor.Category, Color = anchor.Color, Pattern = anchor.Pattern, Variation = anchor.Variation, Style = anchor.Style,
+            Companion = context.Companion == anchor.Category ? null : context.Companion,
+        };
+        var variation = InstanceVariation.Sample(rng, anchor.Color!.Value);
+        while (!Distinct(variation, anchor.Variation!)) variation = InstanceVariation.Sample(rng, anchor.Color!.Value);
+        return (anchor, same, same with { Variation = variation });
+    }
+
+    /// <summary>Whether two instances look different: other further colors, or proportions more than 10% apart.</summary>
+    private static bool Distinct(InstanceVariation a, InstanceVariation b) =>
+        a.Second != b.Second || a.Third != b.Third || MathF.Abs(a.AspectX - b.AspectX) > 0.1f || MathF.Abs(a.AspectY - b.AspectY) > 0.1f;
+
     public static WorldExample[] Examples(long seed, WorldSplit split, long start, int count, bool varied = false)
     {
         var result = new WorldExample[count];
