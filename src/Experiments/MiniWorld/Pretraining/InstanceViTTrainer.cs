@@ -46,8 +46,10 @@ public sealed class InstanceViTTrainer : StageTrainer
         new("dino", variant, 64, totalSteps, 1e-3, 100, 5);
 
     /// <summary>(N, 3, 64, 64) scorer inputs of rendered scenes.</summary>
-    public Tensor Inputs(IEnumerable<Scene> scenes) =>
-        torch.stack(scenes.Select(s => Preprocessor.Apply(Planar(SceneRenderer.Render(s)))).ToList());
+    public Tensor Inputs(IEnumerable<Scene> scenes) => Inputs(Preprocessor, scenes);
+
+    private static Tensor Inputs(ImagePreprocessor preprocessor, IEnumerable<Scene> scenes) =>
+        torch.stack(scenes.Select(s => preprocessor.Apply(Planar(SceneRenderer.Render(s)))).ToList());
 
     private static Tensor Planar(RenderedImage image)
     {
@@ -58,10 +60,24 @@ public sealed class InstanceViTTrainer : StageTrainer
         return torch.tensor(planar, [3, image.Height, image.Width], ScalarType.Byte);
     }
 
-    private (Tensor Anchor, Tensor Same, Tensor Sibling) Views(WorldSplit split, long start, int count)
+    private (Tensor Anchor, Tensor Same, Tensor Sibling) Views(WorldSplit split, long start, int count) => Views(Preprocessor, split, start, count);
+
+    private static (Tensor Anchor, Tensor Same, Tensor Sibling) Views(ImagePreprocessor preprocessor, WorldSplit split, long start, int count)
     {
         var views = Enumerable.Range(0, count).Select(i => WorldBatch.InstanceViews(WorldBatch.WorldSeed, split, start + i)).ToList();
-        return (Inputs(views.Select(v => v.Anchor)), Inputs(views.Select(v => v.Same)), Inputs(views.Select(v => v.Sibling)));
+        return (Inputs(preprocessor, views.Select(v => v.Anchor)), Inputs(preprocessor, views.Select(v => v.Same)), Inputs(preprocessor, views.Select(v => v.Sibling)));
+    }
+
+    /// <summary>
+    /// <see cref="InstanceRetrieval"/> of an exported DINO folder, read as the DINO scorer reads it, on
+    /// <paramref name="count"/> held-out views from <paramref name="start"/> (<c>repro miniworld quality</c>).
+    /// </summary>
+    public static Dictionary<string, double> Measure(string folder, int count, long start)
+    {
+        using var scorer = DinoScorer.FromPretrained(folder);
+        using var _ = torch.NewDisposeScope();
+        var (anchor, same, sibling) = Views(scorer.Preprocessor, WorldSplit.Heldout, start, count);
+        return InstanceRetrieval(scorer.EmbedPixels(anchor), scorer.EmbedPixels(same), scorer.EmbedPixels(sibling));
     }
 
     private Tensor Embed(Tensor inputs) => torch.nn.functional.normalize(_head.forward(Model.forward(inputs).Cls), dim: 1);

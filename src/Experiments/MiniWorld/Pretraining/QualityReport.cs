@@ -16,7 +16,7 @@ namespace Repro.Experiments.MiniWorld.Pretraining;
 /// on held-out images (own caption against the captions with every other value of that attribute), and on the same
 /// images after a VAE round trip (the autoencoder's ceiling for generated images); and the same
 /// judgement of images the full pipeline generates (DPM-Solver++, 25 steps, CFG 5 unless told otherwise) from held-out
-/// captions.
+/// captions; the DINO stand-in's instance retrieval on held-out views (<see cref="InstanceViTTrainer.InstanceRetrieval"/>).
 /// </summary>
 public static class QualityReport
 {
@@ -96,6 +96,13 @@ public static class QualityReport
                 foreach (var t in images) t.Dispose();
                 log($"Generated-image accuracy ({steps} steps, CFG {guidanceScale.ToString(CultureInfo.InvariantCulture)}): " + string.Join(", ", rows.Where(r => r.Measure == "generated_accuracy").Select(r => $"{r.Attribute} {r.Value:P1}")));
             }
+        }
+        if (File.Exists(Path.Combine(root, "dino", "model.safetensors")))
+        {
+            var retrieval = InstanceViTTrainer.Measure(Path.Combine(root, "dino"), count, 100_000);
+            rows.Add(new Row("dino_instance_retrieval", "top1", retrieval["instance_top1"], count, 1.0 / count, double.NaN));
+            rows.Add(new Row("dino_instance_retrieval", "vs_sibling", retrieval["instance_vs_sibling"], count, 0.5, double.NaN));
+            log($"DINO stand-in, held-out instance views: top-1 among {count} {retrieval["instance_top1"]:P1}, closer than the sibling {retrieval["instance_vs_sibling"]:P1}");
         }
         foreach (var t in reconstructed) t.Dispose();
         Write(Path.Combine(resultsDir, "quality.csv"), rows);

@@ -12,11 +12,13 @@ public sealed class PretrainScheduleTests : PretrainingTestBase
         Assert.Equal(["vae", "clip"], PretrainSchedule.Ready(Set(), Set(), 2));
         Assert.Equal(["vae"], PretrainSchedule.Ready(Set(), Set(), 1));
         Assert.Equal(["evaluator"], PretrainSchedule.Ready(Set("clip"), Set("vae"), 1));       // the UNet waits for the VAE
-        Assert.Empty(PretrainSchedule.Ready(Set("vae"), Set("clip"), 1));                        // the UNet and the evaluator wait for clip
+        Assert.Equal(["dino"], PretrainSchedule.Ready(Set("vae"), Set("clip"), 1));              // the UNet and the evaluator wait for clip; dino needs nothing
         Assert.Equal(["unet", "evaluator"], PretrainSchedule.Ready(Set("vae", "clip"), Set(), 2));  // the critical chain first
         Assert.Equal(["unet"], PretrainSchedule.Ready(Set("vae", "clip"), Set(), 1));
-        Assert.Empty(PretrainSchedule.Ready(Set("vae", "clip"), Set("unet", "evaluator"), 2));
-        Assert.Empty(PretrainSchedule.Ready(Set("vae", "clip", "unet", "evaluator"), Set(), 2));
+        Assert.Equal(["dino"], PretrainSchedule.Ready(Set("vae", "clip"), Set("unet", "evaluator"), 2));
+        Assert.Equal(["dino"], PretrainSchedule.Ready(Set("vae", "clip", "unet", "evaluator"), Set(), 2));   // the independent stage last
+        Assert.Equal(["dino"], PretrainSchedule.Ready(Set("vae", "clip", "evaluator"), Set("unet"), 1));      // beside the UNet once the evaluator is done
+        Assert.Empty(PretrainSchedule.Ready(Set("vae", "clip", "unet", "evaluator", "dino"), Set(), 2));
         Assert.Empty(PretrainSchedule.Ready(Set(), Set(), 0));
     }
 
@@ -27,7 +29,7 @@ public sealed class PretrainScheduleTests : PretrainingTestBase
         using (var vae = new VaeTrainer(Dir, PretrainingTests.Tiny("vae", 2, 1e-3)) { StopStep = 1 }) { vae.Run(); vae.SaveCheckpoint(); }
         using (var clip = new ClipTrainer(Dir, PretrainingTests.Tiny("clip", 4, 1e-3)) { StopStep = 2 }) { clip.Run(); clip.SaveCheckpoint(); }
         Assert.Equal(Set("vae"), PretrainSchedule.Complete(Dir));                                // clip: 1 of 2 steps
-        Assert.Equal(["clip"], PretrainSchedule.Ready(PretrainSchedule.Complete(Dir), Set(), 2));
+        Assert.Equal(["clip", "dino"], PretrainSchedule.Ready(PretrainSchedule.Complete(Dir), Set(), 2));
     }
 
     [Fact]

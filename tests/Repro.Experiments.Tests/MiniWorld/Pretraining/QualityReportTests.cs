@@ -60,7 +60,11 @@ public sealed class QualityReportTests : PretrainingTestBase
         var log = new List<string>();
         var rows = QualityReport.Run(World, Dir, count: 16, log.Add, steps: 4, guidanceScale: 3);
         Assert.Equal(["vae_psnr_db", "text_separation_text_encoder", "text_separation_conditioning_clip", "clip_heldout_accuracy", "vae_reconstruction_accuracy",
-                      "generated_accuracy"], rows.Select(r => r.Measure).Distinct());
+                      "generated_accuracy", "dino_instance_retrieval"], rows.Select(r => r.Measure).Distinct());
+        // the committed DINO stand-in on 16 held-out views: above chance (1/16 and 1/2), as its 128-view curve says
+        var dino = rows.Where(r => r.Measure == "dino_instance_retrieval").ToDictionary(r => r.Attribute, r => r.Value);
+        Assert.InRange(dino["top1"], 0.3, 1);
+        Assert.InRange(dino["vs_sibling"], 0.6, 1);
         Assert.Contains(log, l => l.StartsWith("Generated-image accuracy (4 steps, CFG 3):", StringComparison.Ordinal));
         Assert.All(rows.Where(r => r.Measure.EndsWith("_accuracy", StringComparison.Ordinal)), r => Assert.InRange(r.Value, 0, 1));
         Assert.All(rows.Where(r => r.Measure.StartsWith("text_separation_", StringComparison.Ordinal)), r =>
