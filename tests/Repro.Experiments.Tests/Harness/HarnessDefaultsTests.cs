@@ -162,6 +162,12 @@ public sealed class HarnessDefaultsTests : IDisposable
 
         // With real evaluators nothing is unavailable.
         Assert.Empty(TableResults.Unavailable(table, env with { DinoDir = "/eval/dino", DinoUnavailable = null }));
+        // A world with its DINO stand-in says which DINO it measured with.
+        var withDino = env with { DinoDir = Path.Combine(env.ModelDir, "dino"), DinoUnavailable = null };
+        var evaluators = TableReport.Deviations(core, core.Scale("mini"), withDino, []).Single(d => d.StartsWith("Evaluators:", StringComparison.Ordinal));
+        Assert.Contains("its DINO stand-in", evaluators);
+        Assert.Contains("not DINO's self-distillation", evaluators);
+        Assert.DoesNotContain("not available", evaluators);
     }
 
     [Fact]
