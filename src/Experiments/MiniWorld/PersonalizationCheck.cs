@@ -324,7 +324,7 @@ public static class PersonalizationCheck
         if (byConcept.Count < 4) reasons.Add($"{byConcept.Count} concept(s)");
         string? caution = reasons.Count == 0 ? null
             : $"Caution: {string.Join(", ", reasons)}: with this little data the bootstrap intervals are too narrow to trust.";
-        Write(o.OutDir, analysis, $"{paper.Id} {table.Id}", scale.Name, env.ModelDir, clipDir, o, caution);
+        Write(o.OutDir, analysis, $"{paper.Id} {table.Id}", scale.Name, env.ModelDir, clipDir, o, caution, env.DinoDir);
         foreach (var c in analysis.Ceilings)
             log($"[personalization] {c.Metric} ceiling (world renders): the concept's render − base CI low > 0 on {c.AboveBase.Count} of {c.Concepts} concept(s), " +
                 $"− a generic render's on {c.AboveGeneric.Count} of {c.Concepts}");
@@ -384,7 +384,8 @@ public static class PersonalizationCheck
 
     private static string P(double v) => double.IsNaN(v) ? "–" : v.ToString("+0.0000;−0.0000;0.0000", CultureInfo.InvariantCulture);
 
-    public static void Write(string outDir, Analysis a, string table, string scale, string model, string clip, Options o, string? caution = null)
+    public static void Write(string outDir, Analysis a, string table, string scale, string model, string clip, Options o, string? caution = null,
+                             string? dino = null)
     {
         CsvFiles.Write(Path.Combine(outDir, "personalization.csv"),
             new[] { new[] { "metric", "concept", "method", "mean", "delta_vs_base", "ci_low", "ci_high", "n" } }
@@ -405,7 +406,7 @@ public static class PersonalizationCheck
                       "(\"{}\" → the super-category word), with the cells' seeds, image counts, steps, guidance and sampler.").AppendLine();
         md.AppendLine("- **CLIP-I**: mean cosine of the image embedding to the concept's training images (the papers' identity score, as the evaluator computes it).");
         if (a.Summaries.Any(m => m.Metric == Dino))
-            md.AppendLine("- **DINO**: the same with the DINO model's CLS features (the papers' second identity score).");
+            md.AppendLine($"- **DINO**: the same with the CLS features of the DINO model `{(dino is null ? "?" : DisplayPath.Of(dino))}` (the papers' second identity score).");
         md.AppendLine($"- **contrastive**: mean cosine to renders of the concept in its five training scenes minus mean cosine to {o.GenericPerScene} generic " +
                       "same-category object(s) rendered in each of those scenes; > 0 = closer to the concept than to a generic object in the same context.");
         md.AppendLine("- Δ = method − base, paired by prompt; 95 % percentile bootstrap (prompts, then images within each prompt per arm; " +
