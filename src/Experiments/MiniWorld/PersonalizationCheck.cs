@@ -410,7 +410,7 @@ public static class PersonalizationCheck
         md.AppendLine($"- **contrastive**: mean cosine to renders of the concept in its five training scenes minus mean cosine to {o.GenericPerScene} generic " +
                       "same-category object(s) rendered in each of those scenes; > 0 = closer to the concept than to a generic object in the same context.");
         md.AppendLine("- Δ = method − base, paired by prompt; 95 % percentile bootstrap (prompts, then images within each prompt per arm; " +
-                      "over all concepts also concepts first). ✓ = CI low > 0. Prompts left out of identity by the protocol are left out of both scores.");
+                      "over all concepts also concepts first). ✓ = CI low > 0. Prompts left out of identity by the protocol are left out of every score.");
         md.AppendLine("- **Best method**: per metric, the highest overall mean across concepts (mean of the concept means).");
         if (a.Ceilings.Count > 0)
             md.AppendLine($"- **{ReferenceRenders.ConceptArm}** / **{ReferenceRenders.GenericArm}** (not methods, never \"best\"): what a perfect generator would draw " +
