@@ -48,16 +48,22 @@ public sealed class InstanceViTTrainer : StageTrainer
     /// <summary>(N, 3, 64, 64) scorer inputs of rendered scenes.</summary>
     public Tensor Inputs(IEnumerable<Scene> scenes) => Inputs(Preprocessor, scenes);
 
+    /// <summary>The scorer's preprocessing (<see cref="ImagePreprocessor.Apply"/>) straight from the render's bytes.</summary>
     private static Tensor Inputs(ImagePreprocessor preprocessor, IEnumerable<Scene> scenes) =>
-        torch.stack(scenes.Select(s => preprocessor.Apply(Planar(SceneRenderer.Render(s)))).ToList());
+        torch.stack(scenes.Select(s =>
+        {
+            var image = SceneRenderer.Render(s);
+            var (pixels, h, w) = preprocessor.ResizeAndCrop(Planar(image), image.Height, image.Width);
+            return preprocessor.Normalize(pixels, h, w);
+        }).ToList());
 
-    private static Tensor Planar(RenderedImage image)
+    private static byte[] Planar(RenderedImage image)
     {
         int plane = image.Width * image.Height;
         var planar = new byte[3 * plane];
         for (int p = 0; p < plane; p++)
             for (int c = 0; c < 3; c++) planar[c * plane + p] = image.Rgb[3 * p + c];
-        return torch.tensor(planar, [3, image.Height, image.Width], ScalarType.Byte);
+        return planar;
     }
 
     private (Tensor Anchor, Tensor Same, Tensor Sibling) Views(WorldSplit split, long start, int count) => Views(Preprocessor, split, start, count);

@@ -5,9 +5,9 @@ using System.Reflection;
 namespace Repro.Experiments.MiniWorld.Pretraining;
 
 /// <summary>
-/// <c>--stage all --parallel N</c>: the four stages as child processes (<c>repro miniworld pretrain --stage S</c>), up to
+/// <c>--stage all --parallel N</c>: the five stages as child processes (<c>repro miniworld pretrain --stage S</c>), up to
 /// N at a time, each started once the stages it needs are complete. On two cores the two chains vae → unet and
-/// clip → evaluator overlap, so the whole world takes the longer chain's time instead of the sum of all four.
+/// clip → evaluator (→ dino, which needs nothing) overlap, so the whole world takes the longer chain's time instead of the sum of all.
 /// </summary>
 public static class PretrainSchedule
 {
