@@ -81,5 +81,6 @@ public sealed class InstanceVariationTests
         Assert.Equal([false, false, false, false, false, false, false, false, true, true, true, true],
             Enumerable.Range(0, 12).Select(s => settings.VariedInstancesAt(s)).ToArray());
         Assert.False((settings with { Restart = null }).VariedInstancesAt(100));
+        Assert.True((settings with { Restart = null, VariedInstances = true }).VariedInstancesAt(0));   // the first schedule's own
     }
 }

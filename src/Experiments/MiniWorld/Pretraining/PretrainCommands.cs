@@ -19,6 +19,8 @@ public static class PretrainCommands
         var steps = new Option<long?>("--total-steps") { Description = "Total steps of the stage (default: the chosen schedule)." };
         var batch = new Option<int?>("--batch-size") { Description = "Batch size of the stage (default: the chosen schedule)." };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate of the stage (default: the chosen schedule)." };
+        var conditioning = new Option<string?>("--conditioning") { Description = "UNet only: condition on this finished CLIP stage's text tower from step 0 (evaluator)." };
+        var varied = new Option<bool>("--varied-instances") { Description = "UNet only: train on varied instances of each category from step 0." };
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 5 };
         var parallel = new Option<int>("--parallel")
         {
@@ -26,7 +28,7 @@ public static class PretrainCommands
             DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount),
         };
         var command = new Command("pretrain", "Pretrains the miniature world's VAE, conditioning CLIP (its text tower conditions the UNet), evaluator CLIP and UNet; resumable, in pieces.")
-            { output, stage, minutes, threads, variant, steps, batch, lr, checkpointMinutes, parallel };
+            { output, stage, minutes, threads, variant, steps, batch, lr, conditioning, varied, checkpointMinutes, parallel };
         command.SetAction(r => Cli.Guard(() =>
         {
             if (r.GetValue(stage) == "all" && r.GetValue(parallel) > 1)
@@ -36,7 +38,8 @@ public static class PretrainCommands
                 return;
             }
             RunStages(r.GetValue(output)!, r.GetValue(stage)!, r.GetValue(minutes), r.GetValue(threads),
-                new StageOverrides(r.GetValue(variant), r.GetValue(steps), r.GetValue(batch), r.GetValue(lr)), r.GetValue(checkpointMinutes), Console.Error.WriteLine);
+                new StageOverrides(r.GetValue(variant), r.GetValue(steps), r.GetValue(batch), r.GetValue(lr), r.GetValue(conditioning), r.GetValue(varied)),
+                r.GetValue(checkpointMinutes), Console.Error.WriteLine);
         }));
         return command;
     }
@@ -74,14 +77,16 @@ public static class PretrainCommands
     }
 
     /// <summary>Command-line changes to a stage's default settings (measurement runs).</summary>
-    public sealed record StageOverrides(string? Variant = null, long? TotalSteps = null, int? BatchSize = null, double? LearningRate = null)
+    public sealed record StageOverrides(string? Variant = null, long? TotalSteps = null, int? BatchSize = null, double? LearningRate = null,
+        string? Conditioning = null, bool VariedInstances = false)
     {
-        public bool Any => Variant is not null || TotalSteps is not null || BatchSize is not null || LearningRate is not null;
+        public bool Any => Variant is not null || TotalSteps is not null || BatchSize is not null || LearningRate is not null || Conditioning is not null || VariedInstances;
 
         public StageSettings Apply(StageSettings s) => s with
         {
             Variant = Variant ?? s.Variant, TotalSteps = TotalSteps ?? s.TotalSteps, BatchSize = BatchSize ?? s.BatchSize,
             LearningRate = LearningRate ?? s.LearningRate, Restart = Any ? null : s.Restart,   // measurement runs: one plain schedule
+            Conditioning = Conditioning ?? s.Conditioning, VariedInstances = VariedInstances || s.VariedInstances,
         };
     }
 
@@ -96,7 +101,9 @@ public static class PretrainCommands
             _ => throw new ArgumentException($"unknown stage '{stage}' (vae, clip, evaluator, unet, dino, all)"),
         };
         if (stages.Length > 1 && overrides.Any)
-            throw new ArgumentException("--variant, --total-steps, --batch-size and --lr apply to a single --stage");
+            throw new ArgumentException("--variant, --total-steps, --batch-size, --lr, --conditioning and --varied-instances apply to a single --stage");
+        if ((overrides.Conditioning is not null || overrides.VariedInstances) && stage != "unet")
+            throw new ArgumentException("--conditioning and --varied-instances apply to --stage unet");
         Directory.CreateDirectory(root);
         MiniWorldModels.WriteFixedFiles(root);
         var clock = Stopwatch.StartNew();

@@ -23,9 +23,13 @@ public sealed record StageRestart(long AtStep, long TotalSteps, double LearningR
     }
 }
 
-/// <summary>Hyper-parameters of one stage (stored in its state file; a resume must use the same ones, or add a <see cref="Restart"/> after its step).</summary>
+/// <summary>
+/// Hyper-parameters of one stage (stored in its state file; a resume must use the same ones, or add a <see cref="Restart"/>
+/// after its step). <see cref="Conditioning"/> and <see cref="VariedInstances"/> (UNet only) hold from step 0, as the
+/// restarts' fields do from theirs.
+/// </summary>
 public sealed record StageSettings(string Stage, string Variant, int BatchSize, long TotalSteps, double LearningRate, int WarmupSteps, long Seed,
-    StageRestart? Restart = null)
+    StageRestart? Restart = null, string? Conditioning = null, bool VariedInstances = false)
 {
     /// <summary>The restarts in order (the <see cref="StageRestart.Then"/> chain from <see cref="Restart"/>).</summary>
     public IReadOnlyList<StageRestart> Restarts() => Restart?.Chain().ToList() ?? [];
@@ -34,7 +38,10 @@ public sealed record StageSettings(string Stage, string Variant, int BatchSize, 
     public StageRestart? RestartAt(long step) => Restarts().LastOrDefault(r => step >= r.AtStep);
 
     /// <summary>Whether the data at <paramref name="step"/> are varied instances (from the first restart that asks for them on).</summary>
-    public bool VariedInstancesAt(long step) => Restarts().Any(r => r.VariedInstances && step >= r.AtStep);
+    public bool VariedInstancesAt(long step) => VariedInstances || Restarts().Any(r => r.VariedInstances && step >= r.AtStep);
+
+    /// <summary>The CLIP stage whose text tower conditions the UNet at <paramref name="step"/> (null: text_encoder/ as the clip stage wrote it).</summary>
+    public string? ConditioningAt(long step) => Restarts().LastOrDefault(r => r.Conditioning is not null && step >= r.AtStep)?.Conditioning ?? Conditioning;
 
     /// <summary>Linear warm-up, then cosine decay to 10% at <see cref="TotalSteps"/>; from a restart on, the restart's own warm-up and cosine.</summary>
     public double LearningRateAt(long step) => RestartAt(step) is { } r

@@ -33,6 +33,7 @@ public sealed class UNetTrainer : StageTrainer
             throw new InvalidOperationException($"{Root}: the UNet stage needs vae/ and text_encoder/ (run --stage vae and --stage clip first)");
         _vae = AutoencoderKL.FromPretrained(vaeDir);
         _text = FrozenText(textDir);
+        if (settings.Conditioning is { } conditioning) Condition(conditioning);
         foreach (var p in _vae.parameters()) p.requires_grad = false;
         _tokenizer = ClipTokenizer.FromFolder(Path.Combine(Root, "tokenizer"));
         _noiser = SchedulerFactory.NoiserFromFolder(Path.Combine(Root, "scheduler"));
@@ -57,7 +58,7 @@ public sealed class UNetTrainer : StageTrainer
 
     protected override void OnResumed()
     {
-        if (Settings.Restarts().LastOrDefault(r => r.Conditioning is not null && Step >= r.AtStep) is { Conditioning: { } stage }) Condition(stage);
+        if (Settings.ConditioningAt(Step) is { } stage) Condition(stage);
     }
 
     /// <summary>The CLIP stages whose text tower can condition the UNet, and the CLIPModel folder each exports.</summary>

@@ -90,6 +90,18 @@ public sealed class PretrainingTests : PretrainingTestBase
     }
 
     [Fact]
+    public void UNet_overrides_give_one_schedule_conditioned_on_the_evaluator_with_varied_instances_from_step_0()
+    {
+        var overrides = new PretrainCommands.StageOverrides(TotalSteps: 8000, Conditioning: "evaluator", VariedInstances: true);
+        var settings = overrides.Apply(PretrainCommands.Recipe("unet").Settings);
+        Assert.Equal(new StageSettings("unet", MiniWorldModels.DefaultUNet, 32, 8000, 1e-3, 200, 3, Conditioning: "evaluator", VariedInstances: true), settings);
+        Assert.True(settings.VariedInstancesAt(0));
+        Assert.Equal("evaluator", settings.ConditioningAt(0));
+        Assert.Throws<ArgumentException>(() => PretrainCommands.RunStages(Dir, "vae", 1, 1, new PretrainCommands.StageOverrides(VariedInstances: true), 5, _ => { }));
+        Assert.Throws<ArgumentException>(() => PretrainCommands.RunStages(Dir, "clip", 1, 1, new PretrainCommands.StageOverrides(Conditioning: "evaluator"), 5, _ => { }));
+    }
+
+    [Fact]
     public void A_stage_stopped_early_keeps_its_schedule_and_is_complete_without_its_optimizer_state()
     {
         var log = new List<string>();

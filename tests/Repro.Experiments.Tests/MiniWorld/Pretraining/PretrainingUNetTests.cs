@@ -131,6 +131,33 @@ public sealed class PretrainingUNetTests : PretrainingTestBase
     }
 
     [Fact]
+    public void Conditioning_from_step_0_uses_the_evaluators_tower_and_needs_the_finished_evaluator()
+    {
+        var settings = Tiny("unet", 2, 1e-3) with { TotalSteps = 2, WarmupSteps = 1, Conditioning = "evaluator" };
+        Assert.Equal("evaluator", settings.ConditioningAt(0));
+        Assert.Equal("other", (settings with { Restart = new StageRestart(1, 4, 1e-3, 1, Conditioning: "other") }).ConditioningAt(1));
+        Assert.Null((settings with { Conditioning = null }).ConditioningAt(5));
+
+        string unfinished = Path.Combine(Dir, "unfinished");
+        WriteVaeAndClip(unfinished);
+        var error = Assert.Throws<InvalidOperationException>(() => new UNetTrainer(unfinished, settings));
+        Assert.Contains("--stage evaluator", error.Message, StringComparison.Ordinal);
+
+        string root = Path.Combine(Dir, "from0"), resumed = Path.Combine(Dir, "resumed");
+        WriteVaeClipAndEvaluator(root);
+        WriteVaeClipAndEvaluator(resumed);
+        var evaluatorText = TextTower(Path.Combine(root, "clip"));
+        using (var t = new UNetTrainer(root, settings)) { t.Run(); t.Run(); t.SaveCheckpoint(); }
+        var written = TextTower(Path.Combine(root, "text_encoder"));
+        Assert.All(evaluatorText, kv => Assert.Equal(kv.Value, written[kv.Key]));
+
+        using (var t = new UNetTrainer(resumed, settings)) { t.Run(); t.SaveCheckpoint(); }
+        using (var t = new UNetTrainer(resumed, settings)) { Assert.True(t.TryResume()); t.Run(); t.SaveCheckpoint(); }
+        Assert.Equal(File.ReadAllBytes(Path.Combine(root, "unet", "diffusion_pytorch_model.safetensors")),
+                     File.ReadAllBytes(Path.Combine(resumed, "unet", "diffusion_pytorch_model.safetensors")));
+    }
+
+    [Fact]
     public void Extending_a_finished_stage_equals_training_with_the_restart_from_the_start()
     {
         string straight = Path.Combine(Dir, "straight"), pieces = Path.Combine(Dir, "pieces");
