@@ -93,12 +93,14 @@ public sealed class UNetTrainer : StageTrainer
     /// <summary>
     /// The first schedule (5,000-step cosine from 1e-3) stopped at 4,500; a warm restart (fresh moments, 100-step
     /// warm-up to 5e-4, cosine to 10% at 10,500); then a second one that switches the conditioning to the evaluator's
-    /// text tower (the conditioning CLIP's barely separates shape words), cosine to 10% at 14,500, stopped at
-    /// <see cref="DefaultStopStep"/>. See docs/miniworld-pretraining.md.
+    /// text tower (the conditioning CLIP's barely separates shape words), cosine to 10% at 14,500; then a third on
+    /// varied instances (each subject one instance of its category: <see cref="InstanceVariation"/>), cosine to 10% at
+    /// 16,000, stopped at <see cref="DefaultStopStep"/>. See docs/miniworld-pretraining.md.
     /// </summary>
-    public const long DefaultStopStep = 14500;
+    public const long DefaultStopStep = 16000;
     public static readonly StageRestart DefaultRestart =
-        new(4500, 10500, 5e-4, 100, Then: new StageRestart(10500, 14500, 5e-4, 100, Conditioning: "evaluator"));
+        new(4500, 10500, 5e-4, 100, Then: new StageRestart(10500, 14500, 5e-4, 100, Conditioning: "evaluator",
+            Then: new StageRestart(14500, 16000, 5e-4, 100, VariedInstances: true)));
 
     public static StageSettings DefaultSettings(string variant = MiniWorldModels.DefaultUNet, long totalSteps = 5000) =>
         new("unet", variant, 32, totalSteps, 1e-3, 200, 3, DefaultRestart);

@@ -47,10 +47,26 @@ public sealed class PretrainScheduleTests : PretrainingTestBase
         Assert.DoesNotContain("unet", PretrainSchedule.Complete(Dir));
         Save(recipe.WithRestarts(1), recipe.Restarts()[1].AtStep);         // finished under the first restart, before the second was added
         Assert.DoesNotContain("unet", PretrainSchedule.Complete(Dir));
+        Save(recipe.WithRestarts(2), recipe.Restarts()[2].AtStep);         // finished under the second, before the varied-instance one was added
+        Assert.DoesNotContain("unet", PretrainSchedule.Complete(Dir));
         Save(recipe, stopStep - 1);                                           // saved as complete at an older stop step
         Assert.DoesNotContain("unet", PretrainSchedule.Complete(Dir));
         Save(recipe, stopStep);
         Assert.Contains("unet", PretrainSchedule.Complete(Dir));
+    }
+
+    [Fact]
+    public void The_UNet_recipe_ends_with_1500_steps_on_varied_instances_still_conditioned_on_the_evaluator()
+    {
+        var (recipe, stopStep) = PretrainCommands.Recipe("unet");
+        var last = recipe.Restarts()[^1];
+        Assert.Equal((14500L, 16000L, 16000L), (last.AtStep, last.TotalSteps, stopStep));
+        Assert.False(recipe.VariedInstancesAt(14499));
+        Assert.True(recipe.VariedInstancesAt(14500));
+        Assert.Null(recipe.ConditioningAt(10499));
+        Assert.Equal("evaluator", recipe.ConditioningAt(15999));                 // the third restart keeps the second's tower
+        Assert.Equal(5e-4 / 100, recipe.LearningRateAt(14500), 12);              // fresh warm-up
+        Assert.Equal(5e-5, recipe.LearningRateAt(15999), 6);                     // cosine to 10% at the stop
     }
 
     [Fact]
