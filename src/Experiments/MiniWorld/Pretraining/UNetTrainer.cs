@@ -72,11 +72,12 @@ public sealed class UNetTrainer : StageTrainer
     private void Condition(string stage)
     {
         if (_textStage == stage) return;
+        string folder = ConditioningFolder(Root, stage);   // an unknown stage fails here, before its missing state is blamed
         string statePath = Path.Combine(Root, "state", stage + ".json");
         if (!File.Exists(statePath) || !ReadState(statePath).Complete)
             throw new InvalidOperationException($"{statePath}: the UNet is conditioned on the {stage} stage's text tower from step {Step} on; finish that stage first (--stage {stage})");
         _text.Dispose();
-        _text = FrozenText(ConditioningFolder(Root, stage));
+        _text = FrozenText(folder);
         _textStage = stage;
     }
 

@@ -142,6 +142,8 @@ public sealed class PretrainingUNetTests : PretrainingTestBase
         WriteVaeAndClip(unfinished);
         var error = Assert.Throws<InvalidOperationException>(() => new UNetTrainer(unfinished, settings));
         Assert.Contains("--stage evaluator", error.Message, StringComparison.Ordinal);
+        var unknown = Assert.Throws<ArgumentException>(() => new UNetTrainer(unfinished, settings with { Conditioning = "evaluater" }));
+        Assert.Contains("evaluator's text tower only", unknown.Message, StringComparison.Ordinal);
 
         string root = Path.Combine(Dir, "from0"), resumed = Path.Combine(Dir, "resumed");
         WriteVaeClipAndEvaluator(root);
